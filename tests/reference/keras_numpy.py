@@ -1,0 +1,257 @@
+"""Independent numpy reference of Keras's inference forward pass (channels-last, batch first).
+
+Written from the Keras / TensorFlow semantics, not from innspect's C++ code, so the two can be
+compared. Everything is computed in float64 and kept deliberately simple (explicit loops over
+kernel taps) so each function can be checked by reading it.
+
+Conventions (identical to Keras with the TensorFlow backend):
+
+* Dense: kernel [in, units], bias [units]. On an input of rank > 2 the kernel acts on the last
+  axis only (y[..., u] = sum_i x[..., i] * K[i, u] + b[u]).
+* Conv2D: kernel [kh, kw, in, out], bias [out]; input/output (batch, h, w, c). This is a
+  cross-correlation (no kernel flip):
+      y[n, i, j, o] = sum_{a, b, c} xpad[n, i*sh + a, j*sw + b, c] * K[a, b, c, o] + bias[o]
+  padding "valid": out = floor((in - k) / s) + 1, no padding.
+  padding "same":  out = ceil(in / s); pad_total = max((out - 1) * s + k - in, 0);
+                   pad_before = pad_total // 2, pad_after = pad_total - pad_before (the odd
+                   one goes after / bottom / right); zero padding.
+* Conv2DTranspose: kernel [kh, kw, out, in] (note: out before in), bias [out]. It is the adjoint
+  (gradient w.r.t. its input) of the Conv2D with the same kernel array, strides and padding that
+  maps the transposed layer's output back to its input. Output size (Keras
+  conv_utils.deconv_output_length, output_padding=None):
+      "valid": out = in * s + max(k - s, 0)        (= (in - 1) * s + k when k >= s), pad_before 0
+      "same":  out = in * s;  pad_total = max(k - s, 0), pad_before = pad_total // 2
+  As an explicit scatter:
+      y[n, i*s - pad_before + a, j*s - pad_before_w + b, o] += x[n, i, j, c] * K[a, b, o, c]
+  (contributions that fall outside the output are dropped), then + bias[o].
+* Activations: linear, relu, selu, elu (alpha 1), leaky_relu (slope 0.3, Keras 2 LeakyReLU
+  default), tanh, sigmoid, softmax (over the last axis).
+* Reshape / Flatten: C-order reshape of the non-batch axes. Dropout / SpatialDropout2D: identity
+  at inference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+ELU_ALPHA = 1.0
+LEAKY_RELU_SLOPE = 0.3
+
+# ---------------------------------------------------------------------------------------------
+# activations
+# ---------------------------------------------------------------------------------------------
+
+
+def linear(x):
+    return np.array(x, dtype=np.float64, copy=True)
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def selu(x):
+    x = np.asarray(x, dtype=np.float64)
+    return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
+
+
+def elu(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x > 0, x, ELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
+
+
+def leaky_relu(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x > 0, x, LEAKY_RELU_SLOPE * x)
+
+
+def tanh(x):
+    return np.tanh(np.asarray(x, dtype=np.float64))
+
+
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    # numerically stable in both tails
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(x):
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "linear": linear,
+    "relu": relu,
+    "selu": selu,
+    "elu": elu,
+    "leaky_relu": leaky_relu,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "softmax": softmax,
+}
+
+
+def activate(name, z):
+    return ACTIVATIONS[name](z)
+
+
+# ---------------------------------------------------------------------------------------------
+# geometry
+# ---------------------------------------------------------------------------------------------
+
+
+def _pair(v):
+    if isinstance(v, int):
+        return (v, v)
+    return tuple(int(t) for t in v)
+
+
+def conv_geometry(size, k, s, padding):
+    """Conv2D along one axis: returns (out, pad_before, pad_after)."""
+    if padding == "valid":
+        if size < k:
+            raise ValueError(f"valid conv: kernel {k} larger than input {size}")
+        return (size - k) // s + 1, 0, 0
+    if padding == "same":
+        out = -(-size // s)  # ceil
+        pad_total = max((out - 1) * s + k - size, 0)
+        before = pad_total // 2
+        return out, before, pad_total - before
+    raise ValueError(f"unknown padding {padding!r}")
+
+
+def conv_transpose_geometry(size, k, s, padding):
+    """Conv2DTranspose along one axis: returns (out, pad_before, pad_after).
+
+    pad_before/pad_after are the padding of the *forward* Conv2D (output -> input) this layer is
+    the adjoint of, i.e. how much of the full scatter is cropped at each end.
+    """
+    if padding == "valid":
+        out = size * s + max(k - s, 0)
+        before = 0
+    elif padding == "same":
+        out = size * s
+        before = max(k - s, 0) // 2
+    else:
+        raise ValueError(f"unknown padding {padding!r}")
+    full = (size - 1) * s + k  # length of the un-cropped scatter
+    after = full - out - before  # may be negative: zero rows appended at the end
+    return out, before, after
+
+
+# ---------------------------------------------------------------------------------------------
+# linear layers
+# ---------------------------------------------------------------------------------------------
+
+
+def dense(x, kernel, bias=None):
+    """Keras Dense pre-activation: contraction over the last axis."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    assert x.shape[-1] == kernel.shape[0], (x.shape, kernel.shape)
+    z = np.tensordot(x, kernel, axes=([x.ndim - 1], [0]))
+    if bias is not None:
+        z = z + np.asarray(bias, dtype=np.float64)
+    return z
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", bias=None):
+    """Keras Conv2D pre-activation. x: (n, h, w, cin); kernel: (kh, kw, cin, cout)."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    n, h, w, cin = x.shape
+    kh, kw, kcin, cout = kernel.shape
+    assert kcin == cin, (x.shape, kernel.shape)
+    sh, sw = _pair(strides)
+    oh, ph0, ph1 = conv_geometry(h, kh, sh, padding)
+    ow, pw0, pw1 = conv_geometry(w, kw, sw, padding)
+    xp = np.zeros((n, h + ph0 + ph1, w + pw0 + pw1, cin))
+    xp[:, ph0 : ph0 + h, pw0 : pw0 + w, :] = x
+    y = np.zeros((n, oh, ow, cout))
+    for a in range(kh):
+        for b in range(kw):
+            # rows a, a+sh, ..., a+(oh-1)*sh of the padded input
+            patch = xp[:, a : a + (oh - 1) * sh + 1 : sh, b : b + (ow - 1) * sw + 1 : sw, :]
+            y += np.einsum("nijc,co->nijo", patch, kernel[a, b])
+    if bias is not None:
+        y = y + np.asarray(bias, dtype=np.float64)
+    return y
+
+
+def conv2d_transpose(x, kernel, strides=(1, 1), padding="valid", bias=None):
+    """Keras Conv2DTranspose pre-activation. x: (n, h, w, cin); kernel: (kh, kw, cout, cin).
+
+    Explicit scatter: y[n, i*sh - ph + a, j*sw - pw + b, o] += x[n, i, j, c] * K[a, b, o, c],
+    keeping only positions inside the output.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    n, h, w, cin = x.shape
+    kh, kw, cout, kcin = kernel.shape
+    assert kcin == cin, (x.shape, kernel.shape)
+    sh, sw = _pair(strides)
+    oh, ph, _ = conv_transpose_geometry(h, kh, sh, padding)
+    ow, pw, _ = conv_transpose_geometry(w, kw, sw, padding)
+    y = np.zeros((n, oh, ow, cout))
+    for i in range(h):
+        for j in range(w):
+            for a in range(kh):
+                r = i * sh - ph + a
+                if r < 0 or r >= oh:
+                    continue
+                for b in range(kw):
+                    c = j * sw - pw + b
+                    if c < 0 or c >= ow:
+                        continue
+                    # sum over input channels: x[n,i,j,:] . K[a,b,o,:]
+                    y[:, r, c, :] += x[:, i, j, :] @ kernel[a, b].T
+    if bias is not None:
+        y = y + np.asarray(bias, dtype=np.float64)
+    return y
+
+
+# ---------------------------------------------------------------------------------------------
+# shape / identity layers
+# ---------------------------------------------------------------------------------------------
+
+
+def reshape(x, target_shape):
+    x = np.asarray(x, dtype=np.float64)
+    return x.reshape((x.shape[0],) + tuple(target_shape), order="C")
+
+
+def flatten(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x.reshape((x.shape[0], -1), order="C")
+
+
+def dropout(x):
+    """Dropout and SpatialDropout2D at inference: identity."""
+    return np.array(x, dtype=np.float64, copy=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+# ---------------------------------------------------------------------------------------------
+
+
+def adjointness_gap(kernel, strides, padding, x_shape, rng):
+    """<conv2d(y), x> - <y, conv2d_transpose(x)> for random x (transpose input) and y.
+
+    kernel is a Conv2DTranspose kernel (kh, kw, cout, cin); read as a Conv2D kernel
+    (kh, kw, in=cout, out=cin) it maps the transpose's output back to its input shape.
+    Returns (lhs, rhs).
+    """
+    x = rng.standard_normal(x_shape)
+    yt = conv2d_transpose(x, kernel, strides, padding)
+    y = rng.standard_normal(yt.shape)
+    cy = conv2d(y, kernel, strides, padding)
+    assert cy.shape == x.shape, (cy.shape, x.shape)
+    lhs = float(np.sum(cy * x))
+    rhs = float(np.sum(y * yt))
+    return lhs, rhs
