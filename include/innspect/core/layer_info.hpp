@@ -1,0 +1,48 @@
+#pragma once
+/// \file
+/// A model's static description, one entry per layer, readable at run time: what the command
+/// line, composites (rule by kind, position or name) and weight loaders look layers up by.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "innspect/core/errors.hpp"
+#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/shape.hpp"
+
+namespace innspect {
+
+struct LayerInfo {
+    std::string_view name;        ///< Keras name
+    LayerKind kind;
+    int parent;                   ///< index of the layer it reads, −1 for the model input
+    int in_size, out_size;        ///< features per sample
+    int out_h, out_w, out_c, out_rank;
+    int in_h, in_w, in_c, in_rank;
+    bool pre_is_input;            ///< the pre-activation is the input (no own core computation)
+    std::string_view activation;  ///< Keras name of the fused activation ("linear" if none)
+
+    /// Keras shape of one sample of the output: (h, w, c) or (n,).
+    std::vector<std::int64_t> output_keras_shape() const {
+        if (out_rank == 1) return {out_c};
+        return {out_h, out_w, out_c};
+    }
+    std::vector<std::int64_t> input_keras_shape() const {
+        if (in_rank == 1) return {in_c};
+        return {in_h, in_w, in_c};
+    }
+};
+
+/// Index of the layer called `name`, or a name_error listing the names there are.
+inline int find_layer(std::span<const LayerInfo> layers, std::string_view name) {
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        if (layers[i].name == name) return static_cast<int>(i);
+    std::string known;
+    for (const auto& l : layers) known += (known.empty() ? "" : ", ") + std::string(l.name);
+    throw name_error("no layer named '" + std::string(name) + "' (layers: " + known + ")");
+}
+
+}  // namespace innspect

@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// What one forward pass produced for one batch: every layer's output and, where it differs from
+/// both the layer's input and its output, its pre-activation. Every backward method reads it.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "innspect/core/layer_info.hpp"
+#include "innspect/core/tensor.hpp"
+
+namespace innspect {
+
+template <class T>
+struct Trace {
+    Batch<T> input;               ///< the model input, batch × input features
+    std::vector<Batch<T>> out;    ///< out[i]: layer i's output (post-activation)
+    std::vector<Batch<T>> pre;    ///< pre[i]: layer i's pre-activation, empty when it is its input or output
+    std::span<const LayerInfo> layers;  ///< the model's static description (names, parents, shapes)
+
+    Eigen::Index batch() const { return input.rows(); }
+
+    /// Index of the layer called `name`; throws name_error listing the layer names otherwise.
+    int index_of(std::string_view name) const { return find_layer(layers, name); }
+
+    /// Output of layer `i` / of the layer called `name`.
+    const Batch<T>& output(int i) const { return out.at(static_cast<std::size_t>(i)); }
+    const Batch<T>& output(std::string_view name) const { return output(index_of(name)); }
+
+    /// What layer i read: its parent's output, or the model input.
+    const Batch<T>& input_of(int i) const {
+        const int p = layers[static_cast<std::size_t>(i)].parent;
+        return p < 0 ? input : out[static_cast<std::size_t>(p)];
+    }
+
+    /// Layer i's pre-activation z (what "explain the logit" explains).
+    const Batch<T>& pre_activation(int i) const {
+        const auto k = static_cast<std::size_t>(i);
+        if (pre[k].size() != 0) return pre[k];
+        return layers[k].pre_is_input ? input_of(i) : out[k];
+    }
+};
+
+}  // namespace innspect

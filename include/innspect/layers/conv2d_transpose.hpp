@@ -1,0 +1,102 @@
+#pragma once
+/// \file
+/// Keras `Conv2DTranspose(filters, kernel_size, strides, padding, activation, use_bias)`,
+/// channels-last, kernel stored [kh, kw, filters, in], no output_padding, no dilation.
+
+#include <algorithm>
+
+#include <Eigen/Core>
+
+#include "innspect/core/fixed_string.hpp"
+#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/shape.hpp"
+#include "innspect/kernels/im2col.hpp"
+#include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/conv_options.hpp"
+#include "innspect/layers/linear_base.hpp"
+
+namespace innspect {
+
+/// Keras Conv2DTranspose: the adjoint of the Conv2D (same kernel, strides, padding) that maps its
+/// output back to its input. Output length per axis, as Keras computes it: valid → in·s + max(k − s, 0),
+/// same → in·s. `apply(x, P)` = col2im(x·Kᵀ) (+ b); `apply_transposed(s, P)` = im2col(s)·K.
+template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1, 1>,
+          Padding P = Padding::valid, bool UseBias = true>
+struct Conv2DTranspose {
+    static_assert(Filters > 0, "Conv2DTranspose: filters must be positive");
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::conv2d_transpose;
+
+    static constexpr int out_length(int in, int k, int s) {
+        return P == Padding::valid ? in * s + std::max(k - s, 0) : in * s;
+    }
+
+    /// The geometry of the Conv2D this layer is the adjoint of: from the output image to the input.
+    template <ShapeType In>
+    static constexpr detail::ConvGeometry geometry() {
+        static_assert(In::rank == 3, "Conv2DTranspose needs an image input (height, width, channels)");
+        return detail::conv_geometry(out_length(In::h, K::h, S::h), out_length(In::w, K::w, S::w), Filters,
+                                     K::h, K::w, S::h, S::w, P);
+    }
+
+    template <ShapeType In>
+    using output_shape_for = Shape<geometry<In>().in_h, geometry<In>().in_w, Filters>;
+
+    template <class T, ShapeType In>
+    class layer : public detail::LinearLayerBase<layer<T, In>, T, Act> {
+        using base = detail::LinearLayerBase<layer<T, In>, T, Act>;
+        static constexpr detail::ConvGeometry g = geometry<In>();
+        static_assert(g.out_h == In::h && g.out_w == In::w, "Conv2DTranspose: inconsistent geometry");
+
+    public:
+        static constexpr std::string_view name = Conv2DTranspose::name;
+        static constexpr LayerKind kind = LayerKind::conv2d_transpose;
+        static constexpr bool use_bias = UseBias;
+        static constexpr int filters = Filters;
+        static constexpr Padding padding = P;
+        using kernel_size = K;
+        using strides = S;
+        using input_shape = In;
+        using output_shape = output_shape_for<In>;
+
+        layer() : base(g.patch(), In::c, Filters, UseBias) {}
+
+        static std::vector<std::int64_t> kernel_shape() { return {K::h, K::w, Filters, In::c}; }
+        static constexpr const detail::ConvGeometry& conv_geometry() { return g; }
+
+        Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+            base::check_input(x, In::size, "input");
+            const Eigen::Index rows = x.rows() * g.pixels_out();  // input pixels of this layer
+            Eigen::Map<const Matrix<T>> xm(x.data(), rows, In::c);
+            Batch<T> z(x.rows(), output_shape::size);
+            if constexpr (detail::im2col_is_identity(g)) {
+                Eigen::Map<Matrix<T>>(z.data(), rows, g.patch()).noalias() = xm * p.kernel.transpose();
+            } else {
+                const Matrix<T> cols = xm * p.kernel.transpose();
+                detail::col2im(g, cols.data(), x.rows(), z.data());
+            }
+            if (p.has_bias) {
+                Eigen::Map<Matrix<T>> zm(z.data(), x.rows() * g.pixels_in(), Filters);
+                zm.rowwise() += p.bias.transpose();
+            }
+            return z;
+        }
+
+        Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+            base::check_input(s, output_shape::size, "relevance/gradient at the output");
+            const Eigen::Index rows = s.rows() * g.pixels_out();
+            Batch<T> c(s.rows(), In::size);
+            Eigen::Map<Matrix<T>> cm(c.data(), rows, In::c);
+            if constexpr (detail::im2col_is_identity(g)) {
+                cm.noalias() = Eigen::Map<const Matrix<T>>(s.data(), rows, g.patch()) * p.kernel;
+            } else {
+                Matrix<T> cols(rows, g.patch());
+                detail::im2col(g, s.data(), s.rows(), cols.data());
+                cm.noalias() = cols * p.kernel;
+            }
+            return c;
+        }
+    };
+};
+
+}  // namespace innspect

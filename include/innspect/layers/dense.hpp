@@ -1,0 +1,64 @@
+#pragma once
+/// \file
+/// Keras `Dense(units, activation, use_bias)`: z = x W + b on the last axis, kernel [in, units].
+
+#include <Eigen/Core>
+
+#include "innspect/core/fixed_string.hpp"
+#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/shape.hpp"
+#include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/linear_base.hpp"
+
+namespace innspect {
+
+/// Keras Dense. On an image input (h, w, c) it acts on the channel axis, as Keras does.
+/// `apply(x, P)` = x·W (+ b); `apply_transposed(s, P)` = s·Wᵀ.
+template <fixed_string Name, int Units, ActivationFunction Act = Linear, bool UseBias = true>
+struct Dense {
+    static_assert(Units > 0, "Dense: units must be positive");
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::dense;
+
+    template <ShapeType In>
+    using output_shape_for = std::conditional_t<In::rank == 1, Shape<Units>, Shape<In::h, In::w, Units>>;
+
+    template <class T, ShapeType In>
+    class layer : public detail::LinearLayerBase<layer<T, In>, T, Act> {
+        using base = detail::LinearLayerBase<layer<T, In>, T, Act>;
+        static constexpr int positions = In::h * In::w;  // rows the GEMM sees per sample
+
+    public:
+        static constexpr std::string_view name = Dense::name;
+        static constexpr LayerKind kind = LayerKind::dense;
+        static constexpr bool use_bias = UseBias;
+        static constexpr int units = Units;
+        using input_shape = In;
+        using output_shape = output_shape_for<In>;
+
+        layer() : base(In::c, Units, Units, UseBias) {}
+
+        static std::vector<std::int64_t> kernel_shape() { return {In::c, Units}; }
+
+        Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+            base::check_input(x, In::size, "input");
+            Batch<T> z(x.rows(), output_shape::size);
+            Eigen::Map<const Matrix<T>> xm(x.data(), x.rows() * positions, In::c);
+            Eigen::Map<Matrix<T>> zm(z.data(), x.rows() * positions, Units);
+            zm.noalias() = xm * p.kernel;
+            if (p.has_bias) zm.rowwise() += p.bias.transpose();
+            return z;
+        }
+
+        Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+            base::check_input(s, output_shape::size, "relevance/gradient at the output");
+            Batch<T> c(s.rows(), In::size);
+            Eigen::Map<const Matrix<T>> sm(s.data(), s.rows() * positions, Units);
+            Eigen::Map<Matrix<T>> cm(c.data(), s.rows() * positions, In::c);
+            cm.noalias() = sm * p.kernel.transpose();
+            return c;
+        }
+    };
+};
+
+}  // namespace innspect

@@ -1,0 +1,56 @@
+#pragma once
+/// \file
+/// Keras `Reshape(target_shape)` and `Flatten()`: C-order reshapes, which leave the flat
+/// channels-last storage untouched. Relevance and gradients are reshaped back unchanged.
+
+#include "innspect/core/fixed_string.hpp"
+#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/shape.hpp"
+#include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/pass_through_base.hpp"
+
+namespace innspect {
+
+/// Keras Reshape to `Target` (a `Shape<...>`), which must hold as many values as the input.
+template <fixed_string Name, ShapeType Target>
+struct Reshape {
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::reshape;
+
+    template <ShapeType In>
+    static constexpr bool check() {
+        static_assert(In::size == Target::size, "Reshape: the target shape holds a different number of values than the input");
+        return true;
+    }
+    template <ShapeType In>
+        requires(check<In>())
+    using output_shape_for = Target;
+
+    template <class T, ShapeType In>
+    struct layer : detail::PassThroughBase<layer<T, In>, T, Linear, In> {
+        static constexpr std::string_view name = Reshape::name;
+        static constexpr LayerKind kind = LayerKind::reshape;
+        using input_shape = In;
+        using output_shape = output_shape_for<In>;
+    };
+};
+
+/// Keras Flatten: (h, w, c) → (h·w·c,).
+template <fixed_string Name>
+struct Flatten {
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::reshape;
+
+    template <ShapeType In>
+    using output_shape_for = Shape<In::size>;
+
+    template <class T, ShapeType In>
+    struct layer : detail::PassThroughBase<layer<T, In>, T, Linear, In> {
+        static constexpr std::string_view name = Flatten::name;
+        static constexpr LayerKind kind = LayerKind::reshape;
+        using input_shape = In;
+        using output_shape = output_shape_for<In>;
+    };
+};
+
+}  // namespace innspect
