@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds innspect (Release, build/, as scripts/test.sh does) and runs the connectome example.
+#   scripts/demo.sh            runs `innspect-connectome demo`
+#   scripts/demo.sh ARGS...    runs `innspect-connectome ARGS...`
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build --parallel "$(nproc)"
+
+demo=build/examples/connectome/innspect-connectome
+if [[ ! -x $demo ]]; then
+    echo "demo.sh: $demo was not built (is examples/connectome in the tree?)" >&2
+    exit 1
+fi
+if (($#)); then args=("$@"); else args=(demo); fi
+exec "$demo" "${args[@]}"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds innspect and runs every test.
+#
+#   scripts/test.sh                 Release build in build/, then ctest
+#   scripts/test.sh --sanitize      ASan + UBSan build in build-asan/ (no benchmarks), then ctest
+#                                   (the consumer and compile-fail tests only run in the first)
+#   scripts/test.sh ... -- ARGS     ARGS go to ctest, e.g. -- -R conv2d  or  -- -L consumer
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+sanitize=0
+ctest_args=()
+while (($#)); do
+    case "$1" in
+        --sanitize) sanitize=1 ;;
+        --) shift; ctest_args=("$@"); break ;;
+        -h | --help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+bash scripts/deps.sh
+
+jobs=$(nproc)
+if ((sanitize)); then
+    build="build-asan"
+    san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    # RelWithDebInfo, but at -O1 -g1 and without NDEBUG: quick to compile, fast enough to run,
+    # readable stack traces, and Eigen's own bounds assertions stay on. Warnings are the
+    # Release build's job (-Werror here would only add the sanitizers' false positives).
+    configure=(
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+        "-DCMAKE_CXX_FLAGS=$san"
+        "-DCMAKE_EXE_LINKER_FLAGS=$san"
+        -DINNSPECT_BUILD_BENCH=OFF
+        -DINNSPECT_WERROR=OFF
+    )
+    ctest_filter=(-LE "^(consumer|compile_fail)$")
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+else
+    build="build"
+    configure=(-DCMAKE_BUILD_TYPE=Release)
+    ctest_filter=()
+fi
+
+cmake -S . -B "$build" "${configure[@]}"
+cmake --build "$build" --parallel "$jobs"
+ctest --test-dir "$build" --output-on-failure --parallel "$jobs" "${ctest_filter[@]}" "${ctest_args[@]}"
