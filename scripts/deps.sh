@@ -15,9 +15,8 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
-    if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
-        missing+=("$p")
-    fi
+    status=$(dpkg -s "$p" 2>/dev/null || true)
+    [[ $status == *"Status: install ok installed"* ]] || missing+=("$p")
 done
 
 if ((${#missing[@]} == 0)); then

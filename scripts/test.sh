@@ -38,7 +38,7 @@ if ((sanitize)); then
         -DINNSPECT_WERROR=OFF
     )
     ctest_filter=(-LE "^(consumer|compile_fail)$")
-    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 else
     build="build"
