@@ -18,7 +18,8 @@
 ///
 /// The model contract used by load_keras_weights():
 ///   model.for_each_layer(f)  calls f(layer) for every layer, in model order;
-///   layer.name()             std::string_view, the Keras layer name;
+///   layer.name()             std::string_view, the Keras layer name (or a static member
+///                            `name`, as innspect's own layers have);
 ///   layer.weights()          std::vector<innspect::WeightRef<T>>, T = float or double, empty for
 ///                            weightless layers; each ref points at product(shape) scalars in C
 ///                            order, exactly Keras's layout (core/weights.hpp).
@@ -171,8 +172,8 @@ inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, co
     const std::size_t n = space_size(space.get());
     if (n == 0) return {};
     if (H5Tget_class(type.get()) != H5T_STRING)
-        throw io_error(where + ": attribute '" + name + "' should hold strings, it holds " + std::to_string(n) +
-                       " values of type " + dtype_name(type.get()));
+        throw io_error(where + ": attribute '" + name + "' should hold strings, it holds " +
+                       std::to_string(n) + " values of type " + dtype_name(type.get()));
 
     std::vector<std::string> out;
     out.reserve(n);
@@ -304,7 +305,8 @@ public:
             model_config_ = read_scalar_string(file_.get(), "model_config", where);
         if (detail::has_attr(file_.get(), "keras_version"))
             keras_version_ = read_scalar_string(file_.get(), "keras_version", where);
-        if (detail::has_attr(file_.get(), "backend")) backend_ = read_scalar_string(file_.get(), "backend", where);
+        if (detail::has_attr(file_.get(), "backend"))
+            backend_ = read_scalar_string(file_.get(), "backend", where);
 
         auto names = detail::read_keras_list_attr(file_.get(), "layer_names", where);
         if (names) {
@@ -322,8 +324,8 @@ public:
                 backend_ = read_scalar_string(group.get(), "backend", where);
         }
         if (!names)
-            throw io_error(where +
-                           ": not a Keras 2.x weight file (no 'layer_names' attribute at / or /model_weights)");
+            throw io_error(
+                where + ": not a Keras 2.x weight file (no 'layer_names' attribute at / or /model_weights)");
 
         layers_.reserve(names->size());
         for (auto& name : *names) layers_.push_back(read_layer(std::move(name), where));
@@ -346,8 +348,9 @@ public:
     /// The model_config JSON string. Throws io_error if the file has none (see has_model_config()).
     const std::string& model_config() const {
         if (!model_config_)
-            throw io_error("Keras weight file '" + path_.string() + "': no model_config attribute (written by " +
-                           std::string(to_string(layout_)) + ")");
+            throw io_error("Keras weight file '" + path_.string() +
+                           "': no model_config attribute (written by " + std::string(to_string(layout_)) +
+                           ")");
         return *model_config_;
     }
     /// The keras_version attribute ("2.2.4"), or "" if absent.
@@ -373,15 +376,19 @@ public:
                       "Keras weights can be read as float or double only.");
         const detail::h5_silence quiet;
         if (array.dtype != "float32" && array.dtype != "float64")
-            throw io_error(layer.name + ": " + array.role + " ('" + array.name + "') has dtype " + array.dtype +
-                           " in '" + path_.string() + "'; only float32 and float64 weights are supported");
+            throw io_error(layer.name + ": " + array.role + " ('" + array.name + "') has dtype " +
+                           array.dtype + " in '" + path_.string() +
+                           "'; only float32 and float64 weights are supported");
         const std::string dset_path = root_ + layer.name + "/" + array.name;
         const detail::h5_id dset(H5Dopen2(file_.get(), dset_path.c_str(), H5P_DEFAULT), H5Dclose);
-        if (!dset) throw io_error(detail::with_h5_reason("'" + path_.string() + "': cannot open dataset " + dset_path));
+        if (!dset)
+            throw io_error(
+                detail::with_h5_reason("'" + path_.string() + "': cannot open dataset " + dset_path));
         std::vector<T> out(detail::element_count(array.shape));
         const hid_t mem = std::is_same_v<T, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
         if (!out.empty() && H5Dread(dset.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
-            throw io_error(detail::with_h5_reason("'" + path_.string() + "': cannot read dataset " + dset_path));
+            throw io_error(
+                detail::with_h5_reason("'" + path_.string() + "': cannot read dataset " + dset_path));
         return out;
     }
 
@@ -398,8 +405,9 @@ private:
         const std::string group_path = root_ + name;
         const detail::h5_id group(H5Gopen2(file_.get(), group_path.c_str(), H5P_DEFAULT), H5Gclose);
         if (!group)
-            throw io_error(detail::with_h5_reason(where + ": layer '" + name + "' is listed in layer_names but group " +
-                                                  group_path + " is missing"));
+            throw io_error(detail::with_h5_reason(where + ": layer '" + name +
+                                                  "' is listed in layer_names but group " + group_path +
+                                                  " is missing"));
         KerasH5Layer layer{std::move(name), {}};
         // Keras treats a missing weight_names as an empty list; so do we.
         const auto weight_names =
@@ -408,13 +416,15 @@ private:
         for (const auto& wname : weight_names) {
             const detail::h5_id dset(H5Dopen2(group.get(), wname.c_str(), H5P_DEFAULT), H5Dclose);
             if (!dset)
-                throw io_error(detail::with_h5_reason(where + ": layer " + layer.name + " names weight '" + wname +
-                                                      "' but dataset " + group_path + "/" + wname + " is missing"));
+                throw io_error(detail::with_h5_reason(where + ": layer " + layer.name + " names weight '" +
+                                                      wname + "' but dataset " + group_path + "/" + wname +
+                                                      " is missing"));
             const detail::h5_id type(H5Dget_type(dset.get()), H5Tclose);
             const detail::h5_id space(H5Dget_space(dset.get()), H5Sclose);
             const int rank = H5Sget_simple_extent_ndims(space.get());
             if (!type || !space || rank < 0)
-                throw io_error(detail::with_h5_reason(where + ": cannot inspect dataset " + group_path + "/" + wname));
+                throw io_error(
+                    detail::with_h5_reason(where + ": cannot inspect dataset " + group_path + "/" + wname));
             std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
             H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
             KerasH5Array a;
@@ -474,6 +484,20 @@ struct file_source {
     bool nested = false;
 };
 
+/// The Keras name of a layer: `layer.name()` or, as innspect's bound layers spell it, a static
+/// `name` member convertible to std::string_view.
+template <class Layer>
+std::string layer_name(const Layer& layer) {
+    if constexpr (requires { std::string_view(layer.name()); })
+        return std::string(std::string_view(layer.name()));
+    else {
+        static_assert(
+            requires { std::string_view(Layer::name); },
+            "load_keras_weights: a layer must have name() or a static name member.");
+        return std::string(std::string_view(Layer::name));
+    }
+}
+
 template <class T>
 cpp_weight make_cpp_weight(const WeightRef<T>& ref) {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
@@ -490,8 +514,8 @@ cpp_weight make_cpp_weight(const WeightRef<T>& ref) {
 
 /// Reads one array, checks every value is finite and representable in T, stages it.
 template <class T>
-void stage(const KerasH5File& file, const KerasH5Layer& group, const KerasH5Array& array, const std::string& label,
-           std::vector<T>& staged) {
+void stage(const KerasH5File& file, const KerasH5Layer& group, const KerasH5Array& array,
+           const std::string& label, std::vector<T>& staged) {
     const auto values = file.read<double>(group, array);  // exact for float32 and float64 files
     staged.resize(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -542,7 +566,7 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
     // The C++ side, in model order.
     std::vector<detail::cpp_layer> cpp;
     model.for_each_layer([&](auto& layer) {
-        detail::cpp_layer l{std::string(layer.name()), {}};
+        detail::cpp_layer l{detail::layer_name(layer), {}};
         for (const auto& ref : layer.weights()) l.weights.push_back(detail::make_cpp_weight(ref));
         cpp.push_back(std::move(l));
     });
@@ -591,10 +615,12 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
             const auto first = detail::first_component_of(a.name);
             if (std::find(inner.begin(), inner.end(), first) == inner.end()) inner.push_back(first);
         }
-        const bool nested = std::any_of(inner.begin(), inner.end(),
-                                        [&](const std::string& first) { return cpp_index.count(first) != 0; });
+        const bool nested = std::any_of(inner.begin(), inner.end(), [&](const std::string& first) {
+            return cpp_index.count(first) != 0;
+        });
         const bool plain = inner.size() == 1 && inner.front() == group.name;
-        file_layers_with_weights.push_back(plain ? group.name : group.name + " (holding " + join(inner) + ")");
+        file_layers_with_weights.push_back(plain ? group.name
+                                                 : group.name + " (holding " + join(inner) + ")");
         if (!nested) {
             report.extra.push_back(group.name);
             continue;
@@ -635,19 +661,22 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
             throw name_error(layer.name + ": not in file " + quoted + " (C++ weights: " + join(cpp_roles) +
                              "; layers with weights in file: " + join(file_layers_with_weights) + ")");
         const auto& src = found->second;
-        const std::string label = src.nested ? layer.name + " (in nested model " + src.group->name + ")" : layer.name;
+        const std::string label =
+            src.nested ? layer.name + " (in nested model " + src.group->name + ")" : layer.name;
 
         std::vector<std::string> file_roles;
         for (const auto* a : src.arrays) file_roles.push_back(a->role);
         const std::string both = " (C++: " + join(cpp_roles) + "; file: " + join(file_roles) + ")";
-        if (src.arrays.empty()) throw name_error(label + ": the file's layer holds no weights" + both + in_file);
+        if (src.arrays.empty())
+            throw name_error(label + ": the file's layer holds no weights" + both + in_file);
         for (const auto* a : src.arrays)
             if (std::count(file_roles.begin(), file_roles.end(), a->role) > 1)
-                throw name_error(label + ": the file holds role " + a->role + " more than once" + both + in_file);
+                throw name_error(label + ": the file holds role " + a->role + " more than once" + both +
+                                 in_file);
         for (const auto& role : file_roles)
             if (std::find(cpp_roles.begin(), cpp_roles.end(), role) == cpp_roles.end())
-                throw name_error(label + ": the file holds " + role + ", the C++ layer takes no such weight" + both +
-                                 in_file);
+                throw name_error(label + ": the file holds " + role + ", the C++ layer takes no such weight" +
+                                 both + in_file);
 
         for (auto& w : layer.weights) {
             const auto it = std::find(file_roles.begin(), file_roles.end(), w.role);

@@ -1,0 +1,76 @@
+#pragma once
+/// \file
+/// What every analyzer returns: the relevance (or attribution) where propagation stopped, what
+/// was explained, optionally every layer's relevance, and for LRP the conservation report.
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "innspect/core/tensor.hpp"
+
+namespace innspect {
+
+/// One layer's line in the conservation report (sums over the batch).
+struct LayerConservation {
+    std::string layer;            ///< Keras name
+    std::string rule;             ///< rule applied ("pass-through" for non-linear layers)
+    double relevance_out = 0;     ///< Σ R at the layer's output
+    double relevance_in = 0;      ///< Σ R handed to its input
+    double bias_absorbed = 0;     ///< Σ of what the bias took in the denominator
+    double stabilizer_lost = 0;   ///< Σ R_out − Σ R_in − bias: what the stabiliser (ε) took
+};
+
+/// Σ R layer by layer, from the explained tap down to where propagation stopped.
+struct ConservationReport {
+    double initial = 0;  ///< Σ R⁰ at the tap
+    double final = 0;    ///< Σ R where propagation stopped
+    std::vector<LayerConservation> layers;
+
+    /// A fixed-width table, one row a layer: Σ out, Σ in, bias and stabiliser shares of Σ out.
+    std::string table() const {
+        std::string s;
+        char line[256];
+        std::snprintf(line, sizeof line, "%-16s %-28s %14s %14s %9s %9s\n", "layer", "rule", "sum R out", "sum R in",
+                      "bias %", "eps %");
+        s += line;
+        for (const auto& l : layers) {
+            const double d = l.relevance_out != 0 ? 100.0 / l.relevance_out : 0.0;
+            std::snprintf(line, sizeof line, "%-16s %-28s %14.6g %14.6g %9.3f %9.3f\n", l.layer.c_str(),
+                          l.rule.c_str(), l.relevance_out, l.relevance_in, l.bias_absorbed * d,
+                          l.stabilizer_lost * d);
+            s += line;
+        }
+        std::snprintf(line, sizeof line, "explained sum R0 = %.6g, at the end sum R = %.6g (%.3f%%)\n", initial, final,
+                      initial != 0 ? 100.0 * final / initial : 0.0);
+        s += line;
+        return s;
+    }
+};
+
+/// Relevance at one layer's output (kept on request).
+template <class T>
+struct LayerRelevance {
+    std::string layer;
+    Batch<T> relevance;
+};
+
+template <class T>
+struct Explanation {
+    Batch<T> relevance;                ///< batch × features where propagation stopped
+    std::string at = "input";          ///< "input" or the stop layer's name
+    std::vector<std::int64_t> shape;   ///< Keras shape of one sample of `relevance`
+    Batch<T> initial;                  ///< R⁰ at the tap (LRP) or the selection weights m (gradients)
+    Vector<T> score;                   ///< per sample: the explained quantity Σ_j m_j z_j
+    std::vector<LayerRelevance<T>> layers;  ///< per layer, when requested
+    ConservationReport report;         ///< LRP only
+};
+
+/// Options every analyzer accepts.
+struct ExplainOptions {
+    bool keep_layers = false;  ///< record the relevance at every visited layer's output
+};
+
+}  // namespace innspect

@@ -1,0 +1,124 @@
+#pragma once
+/// \file
+/// The gradient family on the same targets as LRP. The explained scalar per sample is
+/// S = Σ_j m_j z_j at the tap (m from the selection, z the pre-activation unless the activation is
+/// kept), and attributions are taken w.r.t. the input, or the stop layer's output.
+///
+///   Gradient          ∂S/∂x
+///   InputXGradient    x ⊙ ∂S/∂x
+///   GuidedBackprop    ∂S/∂x with every ReLU passing only positive gradients where z > 0
+///   Deconvnet         ∂S/∂x with every ReLU passing only positive gradients (z ignored)
+/// Only ReLU activations change under guided backprop and deconvnet; others keep their derivative.
+
+#include <string>
+#include <type_traits>
+
+#include "innspect/analyzers/backward.hpp"
+#include "innspect/analyzers/explanation.hpp"
+#include "innspect/layers/activation_functions.hpp"
+#include "innspect/targets/target.hpp"
+
+namespace innspect {
+
+/// How ReLU activations pass gradients back.
+enum class ReluMode { gradient, guided, deconvnet };
+
+namespace detail {
+
+/// ∂S/∂v at the end of the path (input or stop layer) for a resolved target.
+template <class Model, class T>
+Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
+                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep) {
+    auto activation = [&](auto index, const auto& layer, Batch<T>& g) {
+        using L = std::remove_cvref_t<decltype(layer)>;
+        using Act = typename L::activation;
+        constexpr int i = static_cast<int>(decltype(index)::value);
+        if constexpr (!Act::is_identity) {
+            const Batch<T>& z = trace.pre_activation(i);
+            if constexpr (std::is_same_v<Act, Relu>) {
+                if (mode == ReluMode::guided) {
+                    g = (z.array() > T(0) && g.array() > T(0)).select(g, T(0));
+                    return;
+                }
+                if (mode == ReluMode::deconvnet) {
+                    g = g.cwiseMax(T(0));
+                    return;
+                }
+            }
+            Act::vjp(z, trace.output(i), g, L::output_shape::c);
+        }
+    };
+    auto core = [&](auto index, const auto& layer, const Batch<T>& g) {
+        return core_vjp(layer, trace.input_of(static_cast<int>(decltype(index)::value)), g);
+    };
+    Batch<T> g = detail::walk_backward(model, trace, rt, rt.weights, activation, core, keep);
+    if (!g.allFinite()) require_finite(g, "gradient");
+    return g;
+}
+
+/// Value of what the walk ends at: the model input, or the stop layer's output.
+template <class T>
+const Batch<T>& end_value(const Trace<T>& trace, int stop) {
+    return stop < 0 ? trace.input : trace.output(stop);
+}
+
+template <class T>
+Explanation<T> start_explanation(const Trace<T>& trace, const ResolvedTarget<T>& rt) {
+    Explanation<T> e;
+    e.initial = rt.weights;
+    e.score = rt.score();
+    e.at = rt.stop < 0 ? "input" : std::string(trace.layers[static_cast<std::size_t>(rt.stop)].name);
+    e.shape = end_shape(trace.layers, rt.stop);
+    return e;
+}
+
+}  // namespace detail
+
+/// Plain gradient (mode gradient), guided backprop or deconvnet, optionally times the input.
+template <class Model>
+class GradientAnalyzer {
+public:
+    using T = typename Model::scalar;
+
+    GradientAnalyzer(const Model& model, ReluMode mode = ReluMode::gradient, bool times_input = false)
+        : model_(model), mode_(mode), times_input_(times_input) {}
+
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
+        return explain(model_.forward(x), target, opt);
+    }
+    Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
+        const auto rt = detail::resolve(trace, target);
+        auto e = detail::start_explanation(trace, rt);
+        e.relevance = detail::backpropagate(model_, trace, rt, mode_, opt.keep_layers ? &e.layers : nullptr);
+        if (times_input_) e.relevance = e.relevance.cwiseProduct(detail::end_value(trace, rt.stop));
+        return e;
+    }
+
+private:
+    const Model& model_;
+    ReluMode mode_;
+    bool times_input_;
+};
+
+/// ∂S/∂x.
+template <class Model>
+GradientAnalyzer<Model> gradient(const Model& m) {
+    return {m, ReluMode::gradient, false};
+}
+/// x ⊙ ∂S/∂x.
+template <class Model>
+GradientAnalyzer<Model> input_x_gradient(const Model& m) {
+    return {m, ReluMode::gradient, true};
+}
+/// Guided backprop (Springenberg et al. 2015).
+template <class Model>
+GradientAnalyzer<Model> guided_backprop(const Model& m) {
+    return {m, ReluMode::guided, false};
+}
+/// Deconvnet (Zeiler & Fergus 2014).
+template <class Model>
+GradientAnalyzer<Model> deconvnet(const Model& m) {
+    return {m, ReluMode::deconvnet, false};
+}
+
+}  // namespace innspect

@@ -1,0 +1,62 @@
+#pragma once
+/// \file
+/// Integrated gradients (Sundararajan et al. 2017), Riemann sum on the right end points:
+///   A = (x − x₀) ⊙ (1/n) Σ_{k=1..n} ∂S/∂x (x₀ + (k/n)(x − x₀))
+/// so Σ A ≈ S(x) − S(x₀) (completeness). The units explained (the selection, e.g. `max`) are fixed
+/// at x and kept along the path. Baseline x₀ = 0 by default. Attributes to the model input only.
+
+#include <string>
+
+#include "innspect/analyzers/gradient.hpp"
+
+namespace innspect {
+
+template <class Model>
+class IntegratedGradients {
+public:
+    using T = typename Model::scalar;
+
+    /// `steps` ≥ 1 points on the path; `baseline`: empty (zeros), one row, or one row per sample.
+    IntegratedGradients(const Model& model, int steps = 32, Batch<T> baseline = {})
+        : model_(model), steps_(steps), baseline_(std::move(baseline)) {
+        if (steps < 1) throw value_error("IntegratedGradients: steps must be >= 1, got " + std::to_string(steps));
+    }
+
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions = {}) const {
+        if (!target.stop_at.empty())
+            throw value_error("IntegratedGradients: attributes to the model input; stop_at ('" + target.stop_at +
+                              "') is not supported");
+        const auto trace = model_.forward(x);
+        const auto rt = detail::resolve(trace, target);
+        auto e = detail::start_explanation(trace, rt);
+        e.relevance.resize(x.rows(), x.cols());
+        for (Eigen::Index b = 0; b < x.rows(); ++b) {
+            const Batch<T> x0 = baseline_row(b, x.cols());
+            const Batch<T> dx = x.row(b) - x0;
+            Batch<T> points(steps_, x.cols());
+            for (int k = 1; k <= steps_; ++k) points.row(k - 1) = x0 + (T(k) / T(steps_)) * dx;
+            Target<T> fixed = target;
+            fixed.selection = select::relevance<T>(rt.weights.row(b));
+            const auto pt = model_.forward(points);
+            const auto prt = detail::resolve(pt, fixed);
+            const Batch<T> g = detail::backpropagate(model_, pt, prt, ReluMode::gradient, nullptr);
+            e.relevance.row(b) = dx.cwiseProduct(g.colwise().mean());
+        }
+        return e;
+    }
+
+private:
+    Batch<T> baseline_row(Eigen::Index b, Eigen::Index features) const {
+        if (baseline_.size() == 0) return Batch<T>::Zero(1, features);
+        if (baseline_.cols() != features)
+            throw shape_error("IntegratedGradients: baseline has " + std::to_string(baseline_.cols()) +
+                              " features, the model input " + std::to_string(features));
+        return baseline_.rows() == 1 ? baseline_ : Batch<T>(baseline_.row(b));
+    }
+
+    const Model& model_;
+    int steps_;
+    Batch<T> baseline_;
+};
+
+}  // namespace innspect

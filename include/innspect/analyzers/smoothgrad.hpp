@@ -1,0 +1,58 @@
+#pragma once
+/// \file
+/// SmoothGrad (Smilkov et al. 2017): A = (1/N) Σ_k ∂S/∂x (x + ε_k), ε_k ~ N(0, σ²) per feature,
+/// σ = noise_level · (max(x) − min(x)) per sample. Every sample is noisy. Noise comes from a
+/// seeded std::mt19937_64, so a given seed reproduces the same attribution (with the same
+/// standard library). The units explained are fixed at x. Attributes to the model input only.
+
+#include <random>
+#include <string>
+
+#include "innspect/analyzers/gradient.hpp"
+
+namespace innspect {
+
+template <class Model>
+class SmoothGrad {
+public:
+    using T = typename Model::scalar;
+
+    SmoothGrad(const Model& model, int samples = 32, double noise_level = 0.1, std::uint64_t seed = 0)
+        : model_(model), samples_(samples), noise_level_(noise_level), seed_(seed) {
+        if (samples < 1) throw value_error("SmoothGrad: samples must be >= 1, got " + std::to_string(samples));
+        if (!(noise_level >= 0))
+            throw value_error("SmoothGrad: noise_level must be >= 0, got " + std::to_string(noise_level));
+    }
+
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions = {}) const {
+        if (!target.stop_at.empty())
+            throw value_error("SmoothGrad: attributes to the model input; stop_at ('" + target.stop_at +
+                              "') is not supported");
+        const auto trace = model_.forward(x);
+        const auto rt = detail::resolve(trace, target);
+        auto e = detail::start_explanation(trace, rt);
+        e.relevance.resize(x.rows(), x.cols());
+        std::mt19937_64 gen(seed_);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        for (Eigen::Index b = 0; b < x.rows(); ++b) {
+            const T sigma = T(noise_level_) * (x.row(b).maxCoeff() - x.row(b).minCoeff());
+            Batch<T> noisy(samples_, x.cols());
+            for (Eigen::Index k = 0; k < noisy.rows(); ++k)
+                for (Eigen::Index f = 0; f < noisy.cols(); ++f) noisy(k, f) = x(b, f) + sigma * T(normal(gen));
+            Target<T> fixed = target;
+            fixed.selection = select::relevance<T>(rt.weights.row(b));
+            const auto nt = model_.forward(noisy);
+            const auto nrt = detail::resolve(nt, fixed);
+            e.relevance.row(b) = detail::backpropagate(model_, nt, nrt, ReluMode::gradient, nullptr).colwise().mean();
+        }
+        return e;
+    }
+
+private:
+    const Model& model_;
+    int samples_;
+    double noise_level_;
+    std::uint64_t seed_;
+};
+
+}  // namespace innspect

@@ -1,0 +1,182 @@
+#pragma once
+/// \file
+/// What an explanation explains (design.md §6): a tap (any layer, by its Keras name), a selection
+/// of its units, whether the output activation is stripped, and where relevance stops.
+///
+/// The selection defines, per batch row, a weighting m over the tap's units:
+///   LRP:      initial relevance R⁰ = m ⊙ z          (z: the tap's pre-activation, or its output
+///   gradient: the scalar explained is Σ_j m_j z_j    when the activation is kept)
+/// index(k) / index(h, w, c): m = one-hot;  max(): one-hot at each row's argmax;  all(): m = 1;
+/// mask(M): m = M (a region of a reconstruction);  direction(c): m = c, so the concept score
+/// s = c·z is explained (concept saliency, arXiv 1910.13140);  relevance(R): R⁰ = R as given
+/// (for gradients: m = R).
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "innspect/core/errors.hpp"
+#include "innspect/core/layer_info.hpp"
+#include "innspect/core/tensor.hpp"
+
+namespace innspect {
+
+/// Which units of a tap are explained, and how they are weighted.
+template <class T>
+struct Selection {
+    enum class Kind { index, max, all, mask, direction, relevance };
+    Kind kind = Kind::max;
+    Eigen::Index flat_index = -1;  ///< index(k)
+    int h = -1, w = -1, c = -1;    ///< index(h, w, c)
+    Batch<T> values;               ///< mask / direction / relevance: one row (broadcast) or one per sample
+};
+
+namespace select {
+/// The unit with flat (channels-last) index k.
+template <class T = float>
+Selection<T> index(Eigen::Index k) {
+    Selection<T> s;
+    s.kind = Selection<T>::Kind::index;
+    s.flat_index = k;
+    return s;
+}
+/// The unit at pixel (h, w), channel c of an image-shaped tap.
+template <class T = float>
+Selection<T> index(int h, int w, int c) {
+    Selection<T> s;
+    s.kind = Selection<T>::Kind::index;
+    s.h = h;
+    s.w = w;
+    s.c = c;
+    return s;
+}
+/// Each sample's largest unit (the predicted class for a classifier).
+template <class T = float>
+Selection<T> max() {
+    return {};
+}
+/// Every unit, weighted by itself: explains Σ_j z_j (LRP: R⁰ = z).
+template <class T = float>
+Selection<T> all() {
+    Selection<T> s;
+    s.kind = Selection<T>::Kind::all;
+    return s;
+}
+/// A weighting of the tap's units, e.g. a 0/1 region of a reconstruction (1 row or one per sample).
+template <class T>
+Selection<T> mask(Batch<T> m) {
+    Selection<T> s;
+    s.kind = Selection<T>::Kind::mask;
+    s.values = std::move(m);
+    return s;
+}
+/// A concept direction c in the tap's space: explains the concept score c·z.
+template <class T>
+Selection<T> direction(Batch<T> c) {
+    Selection<T> s;
+    s.kind = Selection<T>::Kind::direction;
+    s.values = std::move(c);
+    return s;
+}
+/// Initial relevance given as is (one row or one per sample).
+template <class T>
+Selection<T> relevance(Batch<T> r) {
+    Selection<T> s;
+    s.kind = Selection<T>::Kind::relevance;
+    s.values = std::move(r);
+    return s;
+}
+}  // namespace select
+
+/// A tap, a selection, the activation policy, and where relevance stops.
+template <class T>
+struct Target {
+    std::string layer;                  ///< Keras name of the explained layer
+    Selection<T> selection = select::max<T>();
+    bool strip_activation = true;       ///< explain the pre-activation (logit) rather than f(z)
+    std::string stop_at;                ///< empty: the model input; else the layer whose output receives relevance
+};
+
+/// Target `layer` with `sel` (strip the activation, propagate to the input).
+template <class T>
+Target<T> target(std::string layer, Selection<T> sel = select::max<T>()) {
+    Target<T> t;
+    t.layer = std::move(layer);
+    t.selection = std::move(sel);
+    return t;
+}
+
+namespace detail {
+
+inline std::string describe(const LayerInfo& l) {
+    return std::string(l.name) + " " + shape_string(l.output_keras_shape());
+}
+
+/// Broadcasts a 1-row selection to the batch, or checks a per-sample one; names the layer on error.
+template <class T>
+Batch<T> broadcast_rows(const Batch<T>& v, Eigen::Index batch, const LayerInfo& l, const char* what) {
+    if (v.cols() != l.out_size)
+        throw shape_error(std::string(what) + " for " + describe(l) + ": expected " + std::to_string(l.out_size) +
+                          " values per row, got " + std::to_string(v.cols()));
+    if (v.rows() == batch) return v;
+    if (v.rows() == 1) return v.replicate(batch, 1);
+    throw shape_error(std::string(what) + " for " + describe(l) + ": expected 1 or " + std::to_string(batch) +
+                      " rows, got " + std::to_string(v.rows()));
+}
+
+/// The weighting m (batch × tap size) of `sel` at a tap whose explained values are `z`.
+template <class T>
+Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerInfo& l) {
+    using K = typename Selection<T>::Kind;
+    Batch<T> m = Batch<T>::Zero(z.rows(), z.cols());
+    switch (sel.kind) {
+        case K::index: {
+            Eigen::Index k = sel.flat_index;
+            if (sel.h >= 0 || sel.w >= 0 || sel.c >= 0) {
+                if (l.out_rank != 3 || sel.h < 0 || sel.h >= l.out_h || sel.w < 0 || sel.w >= l.out_w || sel.c < 0 ||
+                    sel.c >= l.out_c)
+                    throw value_error("index (" + std::to_string(sel.h) + ", " + std::to_string(sel.w) + ", " +
+                                      std::to_string(sel.c) + ") is out of range for " + describe(l));
+                k = (static_cast<Eigen::Index>(sel.h) * l.out_w + sel.w) * l.out_c + sel.c;
+            }
+            if (k < 0 || k >= z.cols())
+                throw value_error("index " + std::to_string(k) + " is out of range for " + describe(l) + " (0.." +
+                                  std::to_string(z.cols() - 1) + ")");
+            m.col(k).setOnes();
+            break;
+        }
+        case K::max:
+            for (Eigen::Index r = 0; r < z.rows(); ++r) {
+                Eigen::Index k;
+                z.row(r).maxCoeff(&k);
+                m(r, k) = T(1);
+            }
+            break;
+        case K::all: m.setOnes(); break;
+        case K::mask: m = broadcast_rows(sel.values, z.rows(), l, "mask"); break;
+        case K::direction: m = broadcast_rows(sel.values, z.rows(), l, "direction"); break;
+        case K::relevance: m = broadcast_rows(sel.values, z.rows(), l, "relevance"); break;
+    }
+    if (!m.allFinite()) require_finite(m, "selection at " + std::string(l.name));
+    return m;
+}
+
+/// Path from the tap down to (not including) `stop` (−1: the input); throws if `stop` is not an
+/// ancestor of the tap.
+inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int tap, int stop) {
+    std::vector<bool> on(layers.size(), false);
+    int i = tap;
+    while (i >= 0 && i != stop) {
+        on[static_cast<std::size_t>(i)] = true;
+        i = layers[static_cast<std::size_t>(i)].parent;
+    }
+    if (i != stop)
+        throw name_error("stop layer '" + std::string(layers[static_cast<std::size_t>(stop)].name) +
+                         "' is not on the path from '" + std::string(layers[static_cast<std::size_t>(tap)].name) +
+                         "' to the input");
+    return on;
+}
+
+}  // namespace detail
+}  // namespace innspect
