@@ -34,6 +34,7 @@ if ((sanitize)); then
         "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
         "-DCMAKE_CXX_FLAGS=$san"
         "-DCMAKE_EXE_LINKER_FLAGS=$san"
+        -DINNSPECT_HEADER_CHECK=OFF
         -DINNSPECT_BUILD_BENCH=OFF
         -DINNSPECT_WERROR=OFF
     )

@@ -5,6 +5,7 @@
 
 #ifdef CONSUMER_WITH_HDF5
 #include <hdf5.h>
+#include <innspect/io/keras_h5.hpp>
 #endif
 
 int main() {
