@@ -7,6 +7,7 @@
 /// error naming the layer and rule, never a silently returned heatmap.
 
 #include <array>
+#include <vector>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -20,6 +21,48 @@
 #include "innspect/targets/target.hpp"
 
 namespace innspect {
+
+namespace detail {
+
+/// A linear layer seen with substitute parameters (its fusion with a following batch norm):
+/// the same apply / apply_transposed, other params().
+template <class L>
+struct FoldedLayer {
+    using scalar = typename L::scalar;
+    static constexpr std::string_view name = L::name;
+    static constexpr LayerKind kind = L::kind;
+    const L& inner;
+    const LinearParams<scalar>& fused;
+
+    const LinearParams<scalar>& params() const { return fused; }
+    Batch<scalar> apply(const Batch<scalar>& x, const LinearParams<scalar>& p) const { return inner.apply(x, p); }
+    Batch<scalar> apply_transposed(const Batch<scalar>& s, const LinearParams<scalar>& p) const {
+        return inner.apply_transposed(s, p);
+    }
+};
+
+/// W' = W·diag(k), b' = k·b + c: a linear layer followed by z ↦ k·z + c per output channel.
+/// Output channels are the kernel matrix's columns, except for Conv2DTranspose, whose rows run
+/// over (kh, kw, filters) with the filter fastest.
+template <class L>
+LinearParams<typename L::scalar> fold(const L& layer, const LinearParams<typename L::scalar>& bn) {
+    using T = typename L::scalar;
+    const auto& p = layer.params();
+    const Vector<T> k = bn.kernel.row(0).transpose();
+    LinearParams<T> f;
+    f.kernel = p.kernel;
+    if constexpr (L::kind == LayerKind::conv2d_transpose) {
+        for (Eigen::Index r = 0; r < f.kernel.rows(); ++r) f.kernel.row(r) *= k(r % k.size());
+    } else {
+        f.kernel = f.kernel * k.asDiagonal();
+    }
+    f.bias = bn.bias;
+    if (p.has_bias) f.bias += k.cwiseProduct(p.bias);
+    f.has_bias = true;
+    return f;
+}
+
+}  // namespace detail
 
 template <class Model, class Comp>
 class Lrp {
@@ -43,8 +86,9 @@ public:
         e.score = rt.score();
         e.report.initial = static_cast<double>(e.initial.sum());
         auto pass = [](auto, const auto&, Batch<T>&) {};
+        const auto path = detail::backward_path(trace.layers, rt.tap, rt.stop);
         auto core = [&](auto index, const auto& layer, const Batch<T>& r) {
-            return step(index, layer, trace, r, e.report);
+            return step(index, layer, trace, r, path, e.report);
         };
         e.relevance = detail::walk_backward(model_, trace, rt, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr);
         e.report.final = static_cast<double>(e.relevance.sum());
@@ -56,27 +100,78 @@ public:
     const Comp& composite() const { return composite_; }
 
 private:
+    /// Index of a BatchNormalization that reads linear layer I directly, with no activation
+    /// between them (design.md §5: folded into I before analysis), or −1.
+    template <std::size_t I>
+    static constexpr int folded_child() {
+        constexpr auto& infos = Model::layer_infos();
+        if (infos[I].kind == LayerKind::batch_norm || !is_linear(infos[I].kind) || infos[I].activation != "linear")
+            return -1;
+        for (std::size_t q = I + 1; q < infos.size(); ++q)
+            if (infos[q].kind == LayerKind::batch_norm && infos[q].parent == static_cast<int>(I)) return static_cast<int>(q);
+        return -1;
+    }
+
+    struct LinearStep {
+        Batch<T> relevance;
+        std::string rule;
+        double bias_absorbed = 0;
+    };
+
+    /// The composite's rule at linear layer I, with a following batch norm folded in when it is
+    /// on the path; a batch norm folded into its parent passes relevance through.
+    template <std::size_t I, class L>
+    LinearStep linear_step(const L& layer, const Trace<T>& trace, const Batch<T>& r,
+                           const std::vector<bool>& path) const {
+        constexpr auto& infos = Model::layer_infos();
+        constexpr std::size_t k = Comp::match(infos, I);
+        static_assert(k < std::tuple_size_v<decltype(composite_.entries)>,
+                      "Lrp: a linear layer matches no entry of the composite; add a catch-all entry<AnyLayer>");
+        const auto& rule = std::get<k>(composite_.entries).rule;
+        constexpr int parent = infos[I].parent;
+        constexpr int child = folded_child<I>();
+        const auto x_index = static_cast<int>(I);
+        if constexpr (L::kind == LayerKind::batch_norm && parent >= 0) {
+            if constexpr (folded_child<static_cast<std::size_t>(parent)>() == static_cast<int>(I)) {
+                if (path[static_cast<std::size_t>(parent)])
+                    return {r, "folded into " + std::string(infos[static_cast<std::size_t>(parent)].name), 0.0};
+            }
+        }
+        if constexpr (child >= 0) {
+            if (path[static_cast<std::size_t>(child)]) {
+                const auto& bn = model_.template layer_at<static_cast<std::size_t>(child)>();
+                auto& cache = caches_[static_cast<std::size_t>(child)];
+                const auto& fused = cache.get("folded", [&] { return detail::fold(layer, bn.params()); });
+                const detail::FoldedLayer<L> folded{layer, fused};
+                const RuleContext<detail::FoldedLayer<L>> ctx{folded, trace.input_of(x_index),
+                                                              trace.pre_activation(child), cache, parent < 0};
+                auto s = rule.relevance(ctx, r);
+                return {std::move(s.relevance),
+                        rule.name() + " (+" + std::string(infos[static_cast<std::size_t>(child)].name) + ")",
+                        s.bias_absorbed};
+            }
+        }
+        const RuleContext<L> ctx{layer, trace.input_of(x_index), trace.pre_activation(x_index), caches_[I],
+                                 parent < 0};
+        auto s = rule.relevance(ctx, r);
+        return {std::move(s.relevance), rule.name(), s.bias_absorbed};
+    }
+
     template <class Index, class L>
-    Batch<T> step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, ConservationReport& report) const {
+    Batch<T> step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
+                  ConservationReport& report) const {
         constexpr std::size_t i = Index::value;
         LayerConservation c;
         c.layer = std::string(layer.name);
         c.relevance_out = static_cast<double>(r.sum());
         Batch<T> out;
         if constexpr (LinearLayer<L>) {
-            constexpr std::size_t k = Comp::match(Model::layer_infos(), i);
-            static_assert(k < std::tuple_size_v<decltype(composite_.entries)>,
-                          "Lrp: a linear layer matches no entry of the composite; add a catch-all entry<AnyLayer>");
-            const auto& rule = std::get<k>(composite_.entries).rule;
-            const RuleContext<L> ctx{layer, trace.input_of(static_cast<int>(i)),
-                                     trace.pre_activation(static_cast<int>(i)), caches_[i],
-                                     Model::layer_infos()[i].parent < 0};
-            auto s = rule.relevance(ctx, r);
+            auto s = linear_step<i>(layer, trace, r, path);
             out = std::move(s.relevance);
-            c.rule = rule.name();
+            c.rule = std::move(s.rule);
             c.bias_absorbed = s.bias_absorbed;
         } else if constexpr (requires { layer.lrp_backward(trace.input_of(0), r); }) {
-            // Layers with their own LRP rule (pooling): design.md §5.
+            // Layers with their own LRP rule (pooling, resampling): design.md §5.
             out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r);
             c.rule = std::string(layer.lrp_rule_name);
         } else {

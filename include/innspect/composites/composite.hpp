@@ -38,10 +38,19 @@ template <LayerKind... Kinds>
 struct ByKind {
     static constexpr bool matches(const LayerPosition& p) { return ((p.info.kind == Kinds) || ...); }
 };
-/// Dense layers.
-using DenseLayers = ByKind<LayerKind::dense>;
-/// Conv2D and Conv2DTranspose (a transposed convolution counts as a convolution).
-using Convolutions = ByKind<LayerKind::conv2d, LayerKind::conv2d_transpose>;
+/// Dense layers, and a BatchNormalization on vectors (design.md §5).
+struct DenseLayers {
+    static constexpr bool matches(const LayerPosition& p) {
+        return p.info.kind == LayerKind::dense || (p.info.kind == LayerKind::batch_norm && p.info.out_rank == 1);
+    }
+};
+/// Conv2D and Conv2DTranspose (a transposed convolution counts as a convolution), and a
+/// BatchNormalization on feature maps.
+struct Convolutions {
+    static constexpr bool matches(const LayerPosition& p) {
+        return is_convolution(p.info.kind) || (p.info.kind == LayerKind::batch_norm && p.info.out_rank == 3);
+    }
+};
 /// The first linear layer: the one that reads the model input.
 struct FirstLinear {
     static constexpr bool matches(const LayerPosition& p) { return p.first_linear; }

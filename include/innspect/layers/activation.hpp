@@ -2,6 +2,9 @@
 /// \file
 /// Keras `Activation(name)`: an activation as a layer of its own ("linear conv + Activation" style).
 
+#include <limits>
+#include <type_traits>
+
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
@@ -27,5 +30,12 @@ struct Activation {
         using output_shape = In;
     };
 };
+
+/// Keras ReLU layer: ReLU(max_value, negative_slope, threshold); `ReLU<"re_lu_1">` is a plain ReLU.
+template <fixed_string Name, double MaxValue = std::numeric_limits<double>::infinity(), double Slope = 0.0,
+          double Threshold = 0.0>
+struct ReLU : Activation<Name, std::conditional_t<(MaxValue == std::numeric_limits<double>::infinity() &&
+                                                   Slope == 0.0 && Threshold == 0.0),
+                                                  Relu, ReluWith<MaxValue, Slope, Threshold>>> {};
 
 }  // namespace innspect

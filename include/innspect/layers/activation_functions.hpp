@@ -94,6 +94,25 @@ struct LeakyReluWith {
 };
 using LeakyRelu = LeakyReluWith<>;
 
+/// Keras's ReLU layer in full: f(z) = min(z, max_value) for z ≥ threshold, slope·(z − threshold)
+/// below it. (Keras ReLU(max_value=255) appears in real decoders.) f' = 1 on (threshold, max),
+/// slope below the threshold, 0 above max_value.
+template <double MaxValue, double Slope = 0.0, double Threshold = 0.0>
+struct ReluWith {
+    static constexpr std::string_view name = "relu";
+    static constexpr bool is_identity = false;
+    static constexpr double max_value = MaxValue, negative_slope = Slope, threshold = Threshold;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = (z.array() >= T(Threshold))
+                .select(z.array().min(T(MaxValue)), T(Slope) * (z.array() - T(Threshold)));
+    }
+    template <class T>
+    static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
+        g = (z.array() > T(Threshold) && z.array() < T(MaxValue)).select(g, (z.array() <= T(Threshold)).select(T(Slope) * g.array(), T(0)).matrix());
+    }
+};
+
 /// f(z) = tanh z; f' = 1 − a².
 struct Tanh {
     static constexpr std::string_view name = "tanh";

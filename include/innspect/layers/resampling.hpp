@@ -1,0 +1,150 @@
+#pragma once
+/// \file
+/// Keras `UpSampling2D(size)` (nearest), `ZeroPadding2D(((top, bottom), (left, right)))` and
+/// `Cropping2D(((top, bottom), (left, right)))`, channels-last. All three only move values, so
+/// gradient and relevance are moved back the same way: summed over the copies (upsampling),
+/// cropped (padding; relevance landing on padded zeros is dropped and shows in the conservation
+/// report), padded with zeros (cropping).
+
+#include <string>
+#include <string_view>
+
+#include "innspect/core/fixed_string.hpp"
+#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/shape.hpp"
+#include "innspect/core/tensor.hpp"
+#include "innspect/core/weights.hpp"
+#include "innspect/layers/activation_functions.hpp"
+
+namespace innspect {
+
+/// Upsampling factors (height, width), Keras's `size`.
+template <int H, int W>
+struct UpSize {
+    static_assert(H > 0 && W > 0, "UpSize: both factors must be positive");
+    static constexpr int h = H, w = W;
+};
+
+namespace detail {
+
+/// Shared by the three layers: an index map from every output feature to the input feature it
+/// copies (−1 for a zero), applied forward as a gather and backward as a scatter-add.
+template <class T, class In, class Out, class Derived>
+struct IndexMapLayer {
+    using scalar = T;
+    using activation = Linear;
+    using input_shape = In;
+    using output_shape = Out;
+    static constexpr bool pre_is_input = false;
+    static constexpr std::string_view lrp_rule_name = "moved back";
+    std::vector<WeightRef<T>> weights() { return {}; }
+    void check_finite() const {}
+
+    void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
+        check(x, In::size, "input");
+        pre.resize(0, 0);
+        out.resize(x.rows(), Out::size);
+        for (Eigen::Index b = 0; b < x.rows(); ++b)
+            for (int k = 0; k < Out::size; ++k) {
+                const int src = Derived::source(k);
+                out(b, k) = src < 0 ? T(0) : x(b, src);
+            }
+    }
+    Batch<T> backward_linear(const Batch<T>& g) const {
+        check(g, Out::size, "gradient/relevance at the output");
+        Batch<T> r = Batch<T>::Zero(g.rows(), In::size);
+        for (Eigen::Index b = 0; b < g.rows(); ++b)
+            for (int k = 0; k < Out::size; ++k) {
+                const int src = Derived::source(k);
+                if (src >= 0) r(b, src) += g(b, k);
+            }
+        return r;
+    }
+    Batch<T> lrp_backward(const Batch<T>&, const Batch<T>& r) const { return backward_linear(r); }
+
+private:
+    static void check(const Batch<T>& x, int expected, const char* what) {
+        if (x.cols() != expected)
+            throw shape_error(std::string(Derived::name) + ": " + what + " has " + std::to_string(x.cols()) +
+                              " features per sample, expected " + std::to_string(expected));
+    }
+};
+
+}  // namespace detail
+
+/// Keras UpSampling2D(size, interpolation="nearest").
+template <fixed_string Name, class Size = UpSize<2, 2>>
+struct UpSampling2D {
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::upsampling;
+    template <ShapeType In>
+    using output_shape_for = Shape<In::h * Size::h, In::w * Size::w, In::c>;
+
+    template <class T, ShapeType In>
+    struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
+        static_assert(In::rank == 3, "UpSampling2D needs an image input (height, width, channels)");
+        static constexpr std::string_view name = UpSampling2D::name;
+        static constexpr LayerKind kind = LayerKind::upsampling;
+        using size = Size;
+        static int source(int k) {
+            using Out = output_shape_for<In>;
+            const int c = k % In::c, w = (k / In::c) % Out::w, h = k / (In::c * Out::w);
+            return ((h / Size::h) * In::w + w / Size::w) * In::c + c;
+        }
+    };
+};
+
+/// Keras ZeroPadding2D(((top, bottom), (left, right))).
+template <fixed_string Name, int Top, int Bottom, int Left, int Right>
+struct ZeroPadding2D {
+    static_assert(Top >= 0 && Bottom >= 0 && Left >= 0 && Right >= 0, "ZeroPadding2D: padding must be >= 0");
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::zero_padding;
+    template <ShapeType In>
+    using output_shape_for = Shape<In::h + Top + Bottom, In::w + Left + Right, In::c>;
+
+    template <class T, ShapeType In>
+    struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
+        static_assert(In::rank == 3, "ZeroPadding2D needs an image input (height, width, channels)");
+        static constexpr std::string_view name = ZeroPadding2D::name;
+        static constexpr LayerKind kind = LayerKind::zero_padding;
+        static constexpr int top = Top, bottom = Bottom, left = Left, right = Right;
+        static int source(int k) {
+            using Out = output_shape_for<In>;
+            const int c = k % In::c, w = (k / In::c) % Out::w - Left, h = k / (In::c * Out::w) - Top;
+            if (h < 0 || h >= In::h || w < 0 || w >= In::w) return -1;
+            return (h * In::w + w) * In::c + c;
+        }
+    };
+};
+
+/// Keras Cropping2D(((top, bottom), (left, right))).
+template <fixed_string Name, int Top, int Bottom, int Left, int Right>
+struct Cropping2D {
+    static_assert(Top >= 0 && Bottom >= 0 && Left >= 0 && Right >= 0, "Cropping2D: cropping must be >= 0");
+    static constexpr std::string_view name = Name.view();
+    static constexpr LayerKind kind = LayerKind::cropping;
+    template <ShapeType In>
+    static constexpr bool fits() {
+        static_assert(In::rank == 3, "Cropping2D needs an image input (height, width, channels)");
+        static_assert(Top + Bottom < In::h && Left + Right < In::w, "Cropping2D: crops away the whole input");
+        return true;
+    }
+    template <ShapeType In>
+        requires(fits<In>())
+    using output_shape_for = Shape<In::h - Top - Bottom, In::w - Left - Right, In::c>;
+
+    template <class T, ShapeType In>
+    struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
+        static constexpr std::string_view name = Cropping2D::name;
+        static constexpr LayerKind kind = LayerKind::cropping;
+        static constexpr int top = Top, bottom = Bottom, left = Left, right = Right;
+        static int source(int k) {
+            using Out = output_shape_for<In>;
+            const int c = k % In::c, w = (k / In::c) % Out::w + Left, h = k / (In::c * Out::w) + Top;
+            return (h * In::w + w) * In::c + c;
+        }
+    };
+};
+
+}  // namespace innspect
