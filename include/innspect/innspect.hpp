@@ -44,3 +44,5 @@
 #include "innspect/analyzers/integrated_gradients.hpp"
 #include "innspect/analyzers/smoothgrad.hpp"
 #include "innspect/analyzers/occlusion.hpp"
+#include "innspect/evaluation/relevance_mass.hpp"
+#include "innspect/evaluation/region_perturbation.hpp"
