@@ -141,6 +141,11 @@ private:
         return -1;
     }
 
+    // After a failed static_assert, index 0 keeps the compiler from adding errors of its own.
+    static constexpr std::size_t checked_index(std::string_view n) {
+        return find(n) < 0 ? 0 : static_cast<std::size_t>(find(n));
+    }
+
 public:
     /// Every layer's static description, in declaration order.
     static constexpr const std::array<LayerInfo, size>& layer_infos() { return tuple_of<indices>::infos; }
@@ -152,12 +157,12 @@ public:
     template <fixed_string Name>
     auto& layer() {
         static_assert(find(Name.view()) >= 0, "Model::layer<Name>: the model has no layer of this name");
-        return std::get<static_cast<std::size_t>(find(Name.view()))>(layers_);
+        return std::get<checked_index(Name.view())>(layers_);
     }
     template <fixed_string Name>
     const auto& layer() const {
         static_assert(find(Name.view()) >= 0, "Model::layer<Name>: the model has no layer of this name");
-        return std::get<static_cast<std::size_t>(find(Name.view()))>(layers_);
+        return std::get<checked_index(Name.view())>(layers_);
     }
     template <std::size_t I>
     auto& layer_at() { return std::get<I>(layers_); }
@@ -166,7 +171,7 @@ public:
 
     /// The output shape of the layer called `Name`.
     template <fixed_string Name>
-    using output_shape_of = typename node<static_cast<std::size_t>(find(Name.view()))>::out;
+    using output_shape_of = typename node<checked_index(Name.view())>::out;
 
     /// Calls f(layer) for every layer in declaration order.
     template <class F>
