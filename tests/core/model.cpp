@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -296,4 +297,59 @@ TEST_CASE("check_finite names the layer holding a non-finite weight") {
     m.layer<"dense1">().params().bias(7) = 0;
     m.layer<"autoencoder">().params().kernel(0, 0) = -std::numeric_limits<double>::infinity();
     CHECK(message_of<value_error>([&] { m.check_finite(); }).find("autoencoder") != std::string::npos);
+}
+
+TEST_CASE("core types: LinearParams substitutes, shapes, names, finiteness") {
+    LinearParams<double> p;
+    p.kernel = t::rows({{1, -2}, {-3, 4}});
+    p.bias = Vector<double>(2);
+    p.bias << -0.5, 0.25;
+    p.has_bias = true;
+    // W⁺ with b⁺: the positive parts, bias kept.
+    const LinearParams<double> plus = p.map([](double w) { return std::max(w, 0.0); },
+                                            [](double b) { return std::max(b, 0.0); });
+    CHECK(identical(plus.kernel, t::rows({{1, 0}, {0, 4}})));
+    CHECK(plus.has_bias);
+    CHECK(plus.bias(0) == 0.0);
+    CHECK(plus.bias(1) == 0.25);
+    // W² without bias.
+    const LinearParams<double> sq = p.map_kernel([](double w) { return w * w; });
+    CHECK(identical(sq.kernel, t::rows({{1, 4}, {9, 16}})));
+    CHECK_FALSE(sq.has_bias);
+    const LinearParams<double> nb = p.without_bias();
+    CHECK(identical(nb.kernel, p.kernel));
+    CHECK_FALSE(nb.has_bias);
+    // A layer applies a substitute's bias only when it has one.
+    Dense<"d", 2>::layer<double, Shape<2>> d;
+    CHECK(identical(d.apply(t::rows({{1, 1}}), plus), t::rows({{1, 4.25}})));
+    CHECK(identical(d.apply(t::rows({{1, 1}}), sq), t::rows({{10, 20}})));
+
+    // Shapes as Keras prints them.
+    CHECK(shape_string(Shape<16, 16, 1>::keras()) == "(16, 16, 1)");
+    CHECK(shape_string(Shape<64>::keras()) == "(64,)");
+    static_assert(Shape<4, 5, 6>::size == 120 && Shape<7>::size == 7 && Shape<7>::rank == 1);
+    // Layer kinds.
+    static_assert(is_linear(LayerKind::conv2d_transpose) && !is_linear(LayerKind::dropout));
+    static_assert(is_convolution(LayerKind::conv2d_transpose) && !is_convolution(LayerKind::dense));
+    CHECK(kind_name(LayerKind::conv2d_transpose) == "Conv2DTranspose");
+    CHECK(kind_name(LayerKind::dense) == "Dense");
+    // require_finite names what it checks and where, in float too.
+    Batch<float> f = Batch<float>::Ones(2, 3);
+    require_finite(f, "ok");
+    f(1, 2) = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(require_finite(f, "relevance of conv1"),
+                         doctest::Contains("relevance of conv1"), value_error);
+    CHECK(message_of<value_error>([&] { require_finite(f, "x"); }).find("row 1, column 2") != std::string::npos);
+}
+
+TEST_CASE("float model: bad input and non-finite weights are reported as in double") {
+    t::Seed16<float> m;
+    randomize(m, 6);
+    Batch<float> x = Batch<float>::Zero(1, 256);
+    CHECK(m.forward(x).output("output").allFinite());
+    x(0, 0) = std::numeric_limits<float>::infinity();
+    CHECK_THROWS_AS(m.forward(x), value_error);
+    CHECK_THROWS_AS(m.forward(Batch<float>::Zero(1, 64)), shape_error);
+    m.layer<"conv3">().params().bias(0) = std::numeric_limits<float>::quiet_NaN();
+    CHECK(message_of<value_error>([&] { m.check_finite(); }).find("conv3") != std::string::npos);
 }
