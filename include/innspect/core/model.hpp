@@ -169,9 +169,17 @@ public:
     template <std::size_t I>
     const auto& layer_at() const { return std::get<I>(layers_); }
 
+private:
+    template <fixed_string Name>
+    struct output_shape_lookup {
+        static_assert(find(Name.view()) >= 0, "Model::output_shape_of<Name>: the model has no layer of this name");
+        using type = typename node<checked_index(Name.view())>::out;
+    };
+
+public:
     /// The output shape of the layer called `Name`.
     template <fixed_string Name>
-    using output_shape_of = typename node<checked_index(Name.view())>::out;
+    using output_shape_of = typename output_shape_lookup<Name>::type;
 
     /// Calls f(layer) for every layer in declaration order.
     template <class F>
