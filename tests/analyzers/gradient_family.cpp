@@ -207,7 +207,7 @@ TEST_CASE("gradient with stop_at: ∂S/∂(stop layer's output), checked on the 
     check_close(gradient(full).explain(x, t).relevance, g.relevance, 1e-15);
 }
 
-TEST_CASE("gradient keep_layers: the record at a layer equals what stop_at returns there" * doctest::may_fail()) {
+TEST_CASE("gradient keep_layers: the record at a layer equals what stop_at returns there") {
     // ExplainOptions::keep_layers documents "the relevance at every visited layer's output"; for
     // LRP that is what the walk records (activations pass relevance through), but for gradients
     // walk_backward records v after the activation's vjp, i.e. ∂S/∂z (pre-activation), while

@@ -63,8 +63,10 @@ Batch<T> walk_backward(const Model& model, const Trace<T>& trace, const Resolved
     model.for_each_backward([&](auto index, const auto& layer) {
         constexpr std::size_t i = decltype(index)::value;
         if (!path[i]) return;
-        if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, v);
+        // The record is taken at the layer's output (for the tap with its activation stripped:
+        // the seed at the pre-activation), where stop_at would return it.
         if (keep) keep->push_back({std::string(layer.name), v});
+        if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, v);
         v = core(index, layer, v);
     });
     return v;

@@ -26,7 +26,8 @@ struct Epsilon {
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
         using T = typename L::scalar;
         const auto& p = detail::own_params(ctx, bias);
-        const Batch<T> s = r.cwiseQuotient(detail::stabilize(detail::denominator_z(ctx, bias), T(epsilon)));
+        // safe_divide: with ε = 0 a neuron with z = 0 passes nothing, as in the z rule.
+        const Batch<T> s = detail::safe_divide(r, detail::stabilize(detail::denominator_z(ctx, bias), T(epsilon)));
         LrpStep<T> out;
         out.relevance = ctx.x.cwiseProduct(ctx.layer.apply_transposed(s, p));
         if (p.has_bias) out.bias_absorbed = detail::bias_share(s, p.bias);

@@ -21,7 +21,15 @@ struct ZBox {
     ZBox(double l, double h) : low{l}, high{h} {
         if (!(l <= h)) throw value_error("ZBox rule: needs low <= high, got " + std::to_string(l) + " > " + std::to_string(h));
     }
-    ZBox(std::vector<double> l, std::vector<double> h) : low(std::move(l)), high(std::move(h)) {}
+    ZBox(std::vector<double> l, std::vector<double> h) : low(std::move(l)), high(std::move(h)) {
+        if (low.size() != high.size() || low.empty())
+            throw shape_error("ZBox rule: low has " + std::to_string(low.size()) + " values, high " +
+                              std::to_string(high.size()));
+        for (std::size_t i = 0; i < low.size(); ++i)
+            if (!(low[i] <= high[i]))
+                throw value_error("ZBox rule: needs low <= high, got " + std::to_string(low[i]) + " > " +
+                                  std::to_string(high[i]) + " at feature " + std::to_string(i));
+    }
 
     std::string name() const {
         if (low.size() == 1) return "zbox(" + detail::format_number(low[0]) + ", " + detail::format_number(high[0]) + ")";
