@@ -21,6 +21,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "demo.hpp"
 
 #ifndef INNSPECT_CONNECTOME_VERSION
 #define INNSPECT_CONNECTOME_VERSION "unknown"
@@ -139,6 +140,36 @@ int concept_main(const Args& a) {
                            [&]<class T, int W>() { return run_concept<T, W>(r, with, without); });
 }
 
+// ---- demo -----------------------------------------------------------------------------------
+
+constexpr OptionSpec demo_options[] = {
+    {"--data", "DIR",
+     "directory with seed90.h5 and the held-out data\n(default: " INNSPECT_CONNECTOME_DATA_DIR ")"},
+    {"--out-dir", "D", "directory for the heatmaps and summary.txt (default: innspect-demo-out)"},
+    {"--samples", "N", "explain the first N held-out samples (default: all 8)"},
+    {"--precision", "P", "float (default) or double"},
+    {"--help", "", "show this help"},
+};
+
+constexpr std::string_view demo_details =
+    R"(For each held-out sample: the prediction, and LRP-epsilon heatmaps of the class logit, the latent
+unit most correlated with the class, the whole reconstruction, the known block of the
+reconstruction (also stopped at the latent code: its top 5 latent units) and the concept direction
+(class-1 minus class-0 latent code), as one labelled PNG grid per sample. Then the share of the
+class relevance inside the known block (relevance mass) and the AOPC (MoRF region perturbation)
+of LRP-epsilon, LRP-alpha2beta1, two LRP composites, gradient, input x gradient and a random
+baseline. Prints the summary and writes it to D/summary.txt; progress goes to stderr.)";
+
+int demo_main(const Args& a) {
+    const Precision precision = parse_precision(a);
+    DemoRequest r;
+    if (const auto d = a.get("--data")) r.data_dir = *d;
+    if (const auto d = a.get("--out-dir")) r.out_dir = *d;
+    if (const auto s = a.get("--samples"))
+        r.samples = static_cast<int>(parse_integer("--samples", *s, 1, 1000000));
+    return precision == Precision::f32 ? run_demo<float>(r) : run_demo<double>(r);
+}
+
 // ---- the table ------------------------------------------------------------------------------
 
 struct Subcommand {
@@ -150,7 +181,6 @@ struct Subcommand {
     int (*run)(const Args&);
 };
 
-// A `demo` subcommand goes here: one row.
 const Subcommand subcommands[] = {
     {"predict", "run the model, write every layer's output as D/<layer>.npy",
      "predict --weights M.h5 --input X.npy --out-dir D [--precision float|double]", predict_options,
@@ -162,6 +192,9 @@ const Subcommand subcommands[] = {
     {"concept", "concept vector: mean latent code of one set of inputs minus another's",
      "concept --weights M.h5 --with A.npy --without B.npy [--layer LAYER] --out C.npy", concept_options,
      concept_details, concept_main},
+    {"demo", "explain the trained W = 90 model on its held-out samples: heatmaps, block share, AOPC",
+     "demo [--data DIR] [--out-dir D] [--samples N] [--precision float|double]", demo_options, demo_details,
+     demo_main},
 };
 
 void print_overview(std::ostream& os) {
