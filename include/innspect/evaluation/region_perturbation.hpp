@@ -10,6 +10,8 @@
 /// Perturbation: a constant, or values drawn uniformly from [low, high] by a seeded generator.
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <random>
 #include <string>
@@ -52,6 +54,15 @@ PerturbationCurve<typename Model::scalar> morf(const Model& model, const Batch<t
                           std::to_string(x.cols()));
     if (opt.patch_h < 1 || opt.patch_w < 1 || opt.steps < 0)
         throw value_error("morf: patch sizes must be >= 1 and steps >= 0");
+    if (opt.uniform_noise ? !(std::isfinite(opt.low) && std::isfinite(opt.high) && opt.low <= opt.high)
+                          : !std::isfinite(opt.value))
+        throw value_error(opt.uniform_noise
+                              ? "morf: the noise range [" + std::to_string(opt.low) + ", " +
+                                    std::to_string(opt.high) + "] must be finite with low <= high"
+                              : "morf: the perturbation value " + std::to_string(opt.value) +
+                                    " is not finite");
+    // NaN relevance has no order (the sort below needs one)
+    if (!relevance.allFinite()) require_finite(relevance, "morf: relevance");
     const int H = In::h, W = In::w, C = In::c;
     std::vector<std::pair<int, int>> patches;
     for (int h = 0; h < H; h += opt.patch_h)

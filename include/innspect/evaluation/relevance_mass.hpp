@@ -16,7 +16,8 @@ namespace innspect {
 template <class T>
 struct RelevanceMass {
     Vector<T> mass;          ///< per sample: share of positive relevance inside the region (0 if none is positive)
-    double region_share = 0; ///< |M| / N
+    double region_share = 0;  ///< |M| / N (per-sample regions: the mean over the samples, the mean
+                              ///< mass a uniform relevance would score)
 };
 
 /// `relevance`: batch × N; `region`: 1 × N or batch × N, nonzero entries mark the region.
@@ -36,8 +37,8 @@ RelevanceMass<T> relevance_mass(const Batch<T>& relevance, const Batch<T>& regio
         const T inside = (m.array() != T(0)).select(pos.array(), T(0)).sum();
         out.mass(b) = total > T(0) ? inside / total : T(0);
     }
-    const Batch<T> r0 = region.row(0);
-    out.region_share = static_cast<double>((r0.array() != T(0)).count()) / static_cast<double>(region.cols());
+    out.region_share = static_cast<double>((region.array() != T(0)).count()) /
+                       (static_cast<double>(region.rows()) * static_cast<double>(region.cols()));
     return out;
 }
 

@@ -6,7 +6,8 @@
 /// out; values beyond ±v saturate), and coloured with a diverging map:
 ///   bwr       blue (−) → white (0) → red (+)
 ///   seismic   dark blue → blue → white → red → dark red
-///   coldnhot  cyan/blue (−) → black (0) → red/yellow (+), as in the LRP toolbox
+///   coldnhot  cyan (−1) → blue → black (0) → red → yellow (+1), after Zennit's coldnhot (whose
+///             positive end goes on to white; stopped at yellow so the two saturated ends differ)
 ///   gray      black (−) → grey (0) → white (+)
 /// Heatmaps can be blended over the input, and several laid out side by side with labels.
 
@@ -80,10 +81,11 @@ inline Rgb colorize(Colormap map, double t) {
             return {byte(1 - 0.5 * (s - 0.75) / 0.25), 0, 0};
         }
         case Colormap::coldnhot: {
-            const double a = std::abs(t) * 3;
+            // each half in two linear steps: black → red → yellow, black → blue → cyan
+            const double a = std::abs(t) * 2;
             using detail::ramp;
-            if (t >= 0) return {byte(ramp(a)), byte(ramp(a - 1)), byte(ramp(a - 2))};
-            return {byte(ramp(a - 2)), byte(ramp(a - 1)), byte(ramp(a))};
+            if (t >= 0) return {byte(ramp(a)), byte(ramp(a - 1)), 0};
+            return {0, byte(ramp(a - 1)), byte(ramp(a))};
         }
         case Colormap::gray: return {byte(s), byte(s), byte(s)};
     }
@@ -110,13 +112,18 @@ struct HeatmapOptions {
     int scale = 1;             ///< each value becomes a scale × scale block
 };
 
-/// The value v with percent % of |values| at or below it (nearest rank).
+/// The value v with percent % of |values| at or below it (nearest rank: the ⌈percent/100 · N⌉-th
+/// smallest |value|; percent clamped to [0, 100], 0 gives the smallest). NaN: value_error.
 template <class T>
 double abs_percentile(const std::vector<T>& values, double percent) {
+    if (std::isnan(percent)) throw value_error("abs_percentile: the percentile is NaN");
     if (values.empty()) return 0;
     std::vector<double> a(values.size());
     std::transform(values.begin(), values.end(), a.begin(), [](T v) { return std::abs(static_cast<double>(v)); });
-    const auto rank = static_cast<std::size_t>(std::ceil(std::clamp(percent, 0.0, 100.0) / 100.0 * static_cast<double>(a.size())));
+    // percent · N first: exact for integer percentages, so (p · N) / 100 is exact when it is an
+    // integer (p / 100 · N is not: 0.07 · 100 = 7.000000000000001 would skip a rank)
+    const auto rank = static_cast<std::size_t>(
+        std::ceil(std::clamp(percent, 0.0, 100.0) * static_cast<double>(a.size()) / 100.0));
     const std::size_t k = rank == 0 ? 0 : rank - 1;
     std::nth_element(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(k), a.end());
     return a[k];
@@ -150,6 +157,9 @@ Image heatmap(const T* values, int h, int w, int c, const HeatmapOptions& opt = 
 /// Row `row` of a batch whose samples have Keras shape (h, w, c) or (h, w).
 template <class T>
 Image heatmap(const Batch<T>& batch, Eigen::Index row, int h, int w, int c, const HeatmapOptions& opt = {}) {
+    if (row < 0 || row >= batch.rows())
+        throw value_error("heatmap: row " + std::to_string(row) + " of a batch of " +
+                          std::to_string(batch.rows()));
     if (batch.cols() != static_cast<Eigen::Index>(h) * w * c)
         throw shape_error("heatmap: a row has " + std::to_string(batch.cols()) + " values, (" + std::to_string(h) + ", " +
                           std::to_string(w) + ", " + std::to_string(c) + ") needs " + std::to_string(h * w * c));
@@ -161,6 +171,7 @@ Image heatmap(const Batch<T>& batch, Eigen::Index row, int h, int w, int c, cons
 /// colour = (1 − alpha)·grey + alpha·heat.
 template <class T>
 Image overlay(const Image& heat, const T* input, int h, int w, int c, double alpha = 0.6) {
+    if (h < 1 || w < 1 || c < 1) throw value_error("overlay: input sizes must be >= 1");
     const auto m = channel_sum(input, h, w, c);
     const auto [lo, hi] = std::minmax_element(m.begin(), m.end());
     const double span = static_cast<double>(*hi - *lo);
@@ -179,10 +190,15 @@ Image overlay(const Image& heat, const T* input, int h, int w, int c, double alp
     return out;
 }
 
-/// Draws `text` in black at (x, y) with stb_easy_font (about 6 px per character, 7 px high).
+/// Draws `text` in black at (x, y) with stb_easy_font (about 6 px per character, 7 px high);
+/// bytes outside printable ASCII (UTF-8, tabs) are drawn as '?'.
 inline void draw_text(Image& img, int x0, int y0, const std::string& text, Rgb colour = {0, 0, 0}) {
-    std::vector<char> buffer(text.size() * 300 + 64);
+    // stb_easy_font reads its glyph table at [ch - 32] and stops silently when the buffer is full:
+    // printable ASCII only, and room for the largest glyph (11 quads of 64 bytes) per character.
     std::string copy = text;
+    for (char& ch : copy)
+        if (ch != '\n' && (ch < 32 || ch > 126)) ch = '?';
+    std::vector<char> buffer(copy.size() * 16 * 64 + 64);
     const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buffer.data(), static_cast<int>(buffer.size()));
     // Each quad is 4 vertices of (x, y, z, colour): 16 bytes each.
     for (int q = 0; q < quads; ++q) {
@@ -200,6 +216,7 @@ inline Image grid(const std::vector<Image>& tiles, int columns, const std::vecto
                   int gap = 6) {
     if (tiles.empty()) throw value_error("grid: no images");
     if (columns < 1) throw value_error("grid: columns must be >= 1");
+    if (gap < 0) throw value_error("grid: gap must be >= 0");
     int tw = 0, th = 0;
     for (const auto& t : tiles) {
         tw = std::max(tw, t.width);
@@ -223,6 +240,9 @@ inline Image grid(const std::vector<Image>& tiles, int columns, const std::vecto
 inline void write_png(const std::filesystem::path& path, const Image& img) {
     static_assert(sizeof(Rgb) == 3, "Rgb must be three packed bytes");
     if (img.width < 1 || img.height < 1) throw value_error("write_png: empty image");
+    if (img.pixels.size() != static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height))
+        throw shape_error("write_png: " + std::to_string(img.pixels.size()) + " pixels for a " +
+                          std::to_string(img.width) + "x" + std::to_string(img.height) + " image");
     if (!stbi_write_png(path.string().c_str(), img.width, img.height, 3, img.pixels.data(), img.width * 3))
         throw io_error("write_png: cannot write '" + path.string() + "'");
 }
