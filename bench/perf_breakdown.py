@@ -71,6 +71,8 @@ def main():
                                   "--percent-limit", "0.05"], capture_output=True, text=True)
             totals, top = categorize(rep.stdout.splitlines())
             print(f"\n## {what}, batch {a.batch}: {run.stdout.strip()}")
+            if not top:
+                print(f"  perf report gave no samples: {rep.stderr.strip()[:300]}")
             for name, pct in sorted(totals.items(), key=lambda kv: -kv[1]):
                 if pct >= 0.5:
                     print(f"  {pct:6.1f}%  {name}")
