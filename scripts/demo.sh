@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build --parallel "$(nproc)"
+cmake --build build --parallel "$(nproc)" --target innspect-connectome
 
 demo=build/examples/connectome/innspect-connectome
 if [[ ! -x $demo ]]; then

@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh                 Release build in build/, then ctest
 #   scripts/test.sh --sanitize      ASan + UBSan build in build-asan/ (no benchmarks), then ctest
-#                                   (the consumer and compile-fail tests only run in the first)
+#                                   (the library's test programs; the consumer, compile-fail and
+#                                   command-line tests only run in the first, to keep CI short)
 #   scripts/test.sh ... -- ARGS     ARGS go to ctest, e.g. -- -R conv2d  or  -- -L consumer
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,6 +37,7 @@ if ((sanitize)); then
         "-DCMAKE_EXE_LINKER_FLAGS=$san"
         -DINNSPECT_HEADER_CHECK=OFF
         -DINNSPECT_BUILD_BENCH=OFF
+        -DINNSPECT_BUILD_EXAMPLES=OFF
         -DINNSPECT_WERROR=OFF
     )
     ctest_filter=(-LE "^(consumer|compile_fail)$")
@@ -43,7 +45,8 @@ if ((sanitize)); then
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 else
     build="build"
-    configure=(-DCMAKE_BUILD_TYPE=Release)
+    # Benchmarks are programs, not tests: scripts/demo.sh and bench/README.md build them.
+    configure=(-DCMAKE_BUILD_TYPE=Release -DINNSPECT_BUILD_BENCH=OFF)
     ctest_filter=()
 fi
 
