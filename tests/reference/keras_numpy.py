@@ -28,6 +28,27 @@ Conventions (identical to Keras with the TensorFlow backend):
   default), tanh, sigmoid, softmax (over the last axis).
 * Reshape / Flatten: C-order reshape of the non-batch axes. Dropout / SpatialDropout2D: identity
   at inference.
+
+Layers without weights or with statistics only (Keras 2.2.4, TensorFlow backend, inference):
+
+* BatchNormalization(axis=-1, epsilon=1e-3, center, scale), tf.nn.batch_normalization:
+      y = (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta
+  per channel (last axis); gamma = 1 when scale=False, beta = 0 when center=False. The h5 arrays
+  are, in this order, gamma (if scale), beta (if center), moving_mean, moving_variance.
+* MaxPooling2D / AveragePooling2D(pool_size, strides=pool_size, padding): TensorFlow's pooling
+  geometry is the convolution's (out, pad_before, pad_after from conv_geometry, odd pad after).
+  Padded positions never take part: the max is over the in-bounds values only (so an all-negative
+  window gives a negative max), and the mean divides by the number of in-bounds values.
+* GlobalAveragePooling2D: mean over height and width -> (batch, channels).
+* UpSampling2D(size, interpolation="nearest"): every pixel repeated size[0] x size[1] times.
+* ZeroPadding2D(padding) / Cropping2D(cropping): padding given as an int, (sym_h, sym_w) or
+  ((top, bottom), (left, right)); zeros added / rows and columns removed.
+* ReLU(max_value=None, negative_slope=0, threshold=0), keras.backend.relu of Keras 2.2.4:
+      f(x) = min(x, max_value)                 for x > threshold (clipped to [0, max_value] when
+                                               max_value is given)
+      f(x) = negative_slope * (x - threshold)  for x <= threshold
+  (the backend uses a strict x > threshold; the Keras docs write threshold <= x. They differ only
+  at x == threshold with threshold != 0, which the fixtures avoid.)
 """
 
 from __future__ import annotations
@@ -233,6 +254,118 @@ def flatten(x):
 def dropout(x):
     """Dropout and SpatialDropout2D at inference: identity."""
     return np.array(x, dtype=np.float64, copy=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# batch normalization, pooling, resampling, ReLU layer
+# ---------------------------------------------------------------------------------------------
+
+BN_EPSILON = 1e-3
+
+
+def batch_normalization(x, moving_mean, moving_variance, gamma=None, beta=None, epsilon=BN_EPSILON):
+    """Keras BatchNormalization at inference over the last axis. gamma=None means scale=False,
+    beta=None means center=False."""
+    x = np.asarray(x, dtype=np.float64)
+    mean = np.asarray(moving_mean, dtype=np.float64)
+    var = np.asarray(moving_variance, dtype=np.float64)
+    assert mean.shape == var.shape == (x.shape[-1],), (x.shape, mean.shape, var.shape)
+    if np.any(var < 0):
+        raise ValueError("negative moving_variance")
+    y = (x - mean) / np.sqrt(var + epsilon)
+    if gamma is not None:
+        y = y * np.asarray(gamma, dtype=np.float64)
+    if beta is not None:
+        y = y + np.asarray(beta, dtype=np.float64)
+    return y
+
+
+def _pool2d(x, pool_size, strides, padding, reduce_max):
+    x = np.asarray(x, dtype=np.float64)
+    n, h, w, c = x.shape
+    ph_, pw_ = _pair(pool_size)
+    sh, sw = _pair(strides if strides is not None else pool_size)
+    oh, pt, _ = conv_geometry(h, ph_, sh, padding)
+    ow, pl, _ = conv_geometry(w, pw_, sw, padding)
+    y = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            # the window in input coordinates, clipped to the image: padding takes no part
+            r0, r1 = max(i * sh - pt, 0), min(i * sh - pt + ph_, h)
+            c0, c1 = max(j * sw - pl, 0), min(j * sw - pl + pw_, w)
+            win = x[:, r0:r1, c0:c1, :]
+            assert win.shape[1] > 0 and win.shape[2] > 0
+            if reduce_max:
+                y[:, i, j, :] = win.max(axis=(1, 2))
+            else:
+                y[:, i, j, :] = win.sum(axis=(1, 2)) / float((r1 - r0) * (c1 - c0))
+    return y
+
+
+def max_pooling2d(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Keras MaxPooling2D: the max over the in-bounds part of each window."""
+    return _pool2d(x, pool_size, strides, padding, True)
+
+
+def average_pooling2d(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Keras AveragePooling2D: the mean over the in-bounds part of each window."""
+    return _pool2d(x, pool_size, strides, padding, False)
+
+
+def global_average_pooling2d(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x.mean(axis=(1, 2))
+
+
+def up_sampling2d(x, size=(2, 2)):
+    """Keras UpSampling2D, nearest: y[n, i, j, c] = x[n, i // size_h, j // size_w, c]."""
+    x = np.asarray(x, dtype=np.float64)
+    sh, sw = _pair(size)
+    return np.repeat(np.repeat(x, sh, axis=1), sw, axis=2)
+
+
+def _four(v):
+    """int | (sym_h, sym_w) | ((top, bottom), (left, right)) -> (top, bottom, left, right)."""
+    if isinstance(v, int):
+        return (v, v, v, v)
+    a, b = v
+    if isinstance(a, int) and isinstance(b, int):
+        return (a, a, b, b)
+    return (int(a[0]), int(a[1]), int(b[0]), int(b[1]))
+
+
+def zero_padding2d(x, padding=(1, 1)):
+    x = np.asarray(x, dtype=np.float64)
+    t, b, l, r = _four(padding)
+    n, h, w, c = x.shape
+    y = np.zeros((n, h + t + b, w + l + r, c))
+    y[:, t : t + h, l : l + w, :] = x
+    return y
+
+
+def cropping2d(x, cropping=((0, 0), (0, 0))):
+    x = np.asarray(x, dtype=np.float64)
+    t, b, l, r = _four(cropping)
+    n, h, w, c = x.shape
+    assert t + b < h and l + r < w, "crops away the whole input"
+    return np.array(x[:, t : h - b, l : w - r, :], copy=True)
+
+
+def relu_layer(x, max_value=None, negative_slope=0.0, threshold=0.0):
+    """Keras 2.2.4 ReLU layer = keras.backend.relu(x, alpha=negative_slope, max_value, threshold),
+    transcribed step by step from the TensorFlow backend."""
+    x = np.asarray(x, dtype=np.float64)
+    if negative_slope != 0.0:
+        negative_part = np.maximum(-x + threshold, 0.0)
+    if threshold != 0.0:
+        y = x * (x > threshold).astype(np.float64)
+    else:
+        y = np.maximum(x, 0.0)
+    if max_value is not None:
+        y = np.clip(y, 0.0, max_value)
+    if negative_slope != 0.0:
+        y = y - negative_slope * negative_part
+    return y
 
 
 # ---------------------------------------------------------------------------------------------
