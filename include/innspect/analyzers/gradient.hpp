@@ -52,7 +52,7 @@ Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const Resolved
         return core_vjp(layer, trace.input_of(static_cast<int>(decltype(index)::value)), g);
     };
     Batch<T> g = detail::walk_backward(model, trace, rt, rt.weights, activation, core, keep);
-    if (!g.allFinite()) require_finite(g, "gradient");
+    if (!all_finite(g)) require_finite(g, "gradient");
     return g;
 }
 

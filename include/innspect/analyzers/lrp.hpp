@@ -7,6 +7,7 @@
 /// error naming the layer and rule, never a silently returned heatmap.
 
 #include <array>
+#include <cmath>
 #include <vector>
 #include <string>
 #include <tuple>
@@ -178,10 +179,11 @@ private:
             out = layer.backward_linear(r);
             c.rule = "pass-through";
         }
-        if (!out.allFinite())
+        c.relevance_in = static_cast<double>(out.sum());
+        // The sum the report needs also detects NaN / Inf (scan only if it is not finite).
+        if (!std::isfinite(c.relevance_in) && !out.allFinite())
             throw value_error(c.layer + ": non-finite relevance after rule " + c.rule +
                               " (check the inputs and weights, or use a larger epsilon)");
-        c.relevance_in = static_cast<double>(out.sum());
         c.stabilizer_lost = c.relevance_out - c.relevance_in - c.bias_absorbed;
         report.layers.push_back(std::move(c));
         return out;

@@ -219,7 +219,7 @@ public:
             throw shape_error("model input: expected " + std::to_string(input_shape::size) + " features per sample " +
                               shape_string(input_shape::keras()) + ", got " + std::to_string(x.cols()));
         if (x.rows() == 0) throw shape_error("model input: the batch is empty");
-        if (!x.allFinite()) require_finite(x, "model input");
+        if (!all_finite(x)) require_finite(x, "model input");
         Trace<T> t;
         t.input = x;
         t.layers = layer_infos();

@@ -41,4 +41,13 @@ void require_finite(const Eigen::DenseBase<Derived>& m, std::string_view what) {
             }
 }
 
+/// True when every entry is finite. One vectorised sum decides in the common case (a NaN or Inf
+/// makes the sum non-finite); only a non-finite sum — also reached by finite values that
+/// overflow — is followed by the entry-by-entry scan.
+template <class Derived>
+bool all_finite(const Eigen::DenseBase<Derived>& m) {
+    if (std::isfinite(static_cast<double>(m.derived().sum()))) return true;
+    return m.derived().allFinite();
+}
+
 }  // namespace innspect

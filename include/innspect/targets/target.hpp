@@ -158,7 +158,7 @@ Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const Lay
         case K::direction: m = broadcast_rows(sel.values, z.rows(), l, "direction"); break;
         case K::relevance: m = broadcast_rows(sel.values, z.rows(), l, "relevance"); break;
     }
-    if (!m.allFinite()) require_finite(m, "selection at " + std::string(l.name));
+    if (!all_finite(m)) require_finite(m, "selection at " + std::string(l.name));
     return m;
 }
 
