@@ -295,9 +295,8 @@ TEST_CASE("ReLU layer: max_value, negative_slope, threshold") {
 // Keras 2.2.4's backend (keras_numpy.relu_layer, transcribed from K.relu) computes, for
 // threshold != 0, x·(x > threshold): strictly greater, so x == threshold gives 0 (+ slope·0), and
 // it clips to [0, max_value] whenever max_value is given, so with a negative threshold the values
-// in (threshold, 0) become 0. innspect's ReluWith follows the Keras docs instead (x for
-// threshold <= x < max_value). Both differences sit at edges real models rarely reach.
-TEST_CASE("ReLU layer at Keras 2.2.4's edges: x == threshold, negative threshold with max_value" * doctest::may_fail()) {
+// in (threshold, 0) become 0. innspect's ReluWith computes exactly that.
+TEST_CASE("ReLU layer at Keras 2.2.4's edges: x == threshold, negative threshold with max_value") {
     const Model<double, Input<3>, ReLU<"r", inf, 0.1, 0.5>> at_threshold;
     INNSPECT_CHECK_CLOSE(at_threshold.forward(t::rows({{0.5, 0.4, 0.7}})).output("r"), t::rows({{0, -0.01, 0.7}}), 1e-15);
     const Model<double, Input<3>, ReLU<"r", 6.0, 0.0, -0.5>> negative_threshold;

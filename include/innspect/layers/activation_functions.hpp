@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 
 #include <cmath>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 
@@ -109,22 +110,30 @@ struct LeakyReluWith {
 };
 using LeakyRelu = LeakyReluWith<>;
 
-/// Keras's ReLU layer in full: f(z) = min(z, max_value) for z ≥ threshold, slope·(z − threshold)
-/// below it. (Keras ReLU(max_value=255) appears in real decoders.) f' = 1 on (threshold, max),
-/// slope below the threshold, 0 above max_value.
+/// Keras's ReLU layer in full, as Keras 2.2.4's backend computes it:
+///   f(z) = clip(z·[z > threshold], 0, max_value) − slope·max(threshold − z, 0)
+/// (the clip only when max_value is finite). (Keras ReLU(max_value=255) appears in real decoders.)
 template <double MaxValue, double Slope = 0.0, double Threshold = 0.0>
 struct ReluWith {
     static constexpr std::string_view name = "relu";
     static constexpr bool is_identity = false;
     static constexpr double max_value = MaxValue, negative_slope = Slope, threshold = Threshold;
+    static constexpr bool clipped = MaxValue < std::numeric_limits<double>::infinity();
     template <class T>
     static void forward(const Batch<T>& z, Batch<T>& a, int) {
-        a = (z.array() >= T(Threshold))
-                .select(z.array().min(T(MaxValue)), T(Slope) * (z.array() - T(Threshold)));
+        auto kept = (z.array() > T(Threshold)).select(z.array(), T(0));
+        if constexpr (clipped)
+            a = kept.max(T(0)).min(T(MaxValue)) - T(Slope) * (T(Threshold) - z.array()).max(T(0));
+        else
+            a = kept - T(Slope) * (T(Threshold) - z.array()).max(T(0));
     }
     template <class T>
     static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
-        g = (z.array() > T(Threshold) && z.array() < T(MaxValue)).select(g, (z.array() <= T(Threshold)).select(T(Slope) * g.array(), T(0)).matrix());
+        // d/dz: 1 where z passes (above the threshold, inside the clip), + slope below the threshold.
+        const auto pass = clipped ? (z.array() > T(Threshold) && z.array() > T(0) && z.array() < T(MaxValue)).eval()
+                                  : (z.array() > T(Threshold)).eval();
+        const auto below = (z.array() < T(Threshold)).eval();
+        g = (pass.template cast<T>() + T(Slope) * below.template cast<T>()).matrix().cwiseProduct(g);
     }
 };
 
