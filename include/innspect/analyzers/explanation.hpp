@@ -3,6 +3,7 @@
 /// What every analyzer returns: the relevance (or attribution) where propagation stopped, what
 /// was explained, optionally every layer's relevance, and for LRP the conservation report.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -31,16 +32,21 @@ struct ConservationReport {
 
     /// A fixed-width table, one row a layer: Σ out, Σ in, bias and stabiliser shares of Σ out.
     std::string table() const {
+        // Column widths grow with the longest layer and rule names (Keras names can be long).
+        int wl = 16, wr = 28;
+        for (const auto& l : layers) {
+            wl = std::max(wl, static_cast<int>(l.layer.size()));
+            wr = std::max(wr, static_cast<int>(l.rule.size()));
+        }
         std::string s;
-        char line[256];
-        std::snprintf(line, sizeof line, "%-16s %-28s %14s %14s %9s %9s\n", "layer", "rule", "sum R out", "sum R in",
-                      "bias %", "eps %");
+        char line[512];
+        std::snprintf(line, sizeof line, "%-*s %-*s %14s %14s %9s %9s\n", wl, "layer", wr, "rule", "sum R out",
+                      "sum R in", "bias %", "eps %");
         s += line;
         for (const auto& l : layers) {
             const double d = l.relevance_out != 0 ? 100.0 / l.relevance_out : 0.0;
-            std::snprintf(line, sizeof line, "%-16s %-28s %14.6g %14.6g %9.3f %9.3f\n", l.layer.c_str(),
-                          l.rule.c_str(), l.relevance_out, l.relevance_in, l.bias_absorbed * d,
-                          l.stabilizer_lost * d);
+            std::snprintf(line, sizeof line, "%-*s %-*s %14.6g %14.6g %9.3f %9.3f\n", wl, l.layer.c_str(), wr,
+                          l.rule.c_str(), l.relevance_out, l.relevance_in, l.bias_absorbed * d, l.stabilizer_lost * d);
             s += line;
         }
         std::snprintf(line, sizeof line, "explained sum R0 = %.6g, at the end sum R = %.6g (%.3f%%)\n", initial, final,
