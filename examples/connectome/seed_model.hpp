@@ -25,38 +25,30 @@
 
 namespace innspect::seed {
 
+/// The seed model with its decoder (`dense2`) reading the layer `DecoderInput`.
+template <class T, int W, fixed_string DecoderInput>
+using SeedModelReading = Model<T, Input<W, W, 1>,                                   //
+                               Conv2D<"conv1", 32, Kernel<1, W>, Selu>,              //
+                               SpatialDropout2D<"dropout1", 0.2>,                    //
+                               Conv2D<"conv2", 64, Kernel<W, 1>, Selu>,              //
+                               Dropout<"dropout2", 0.2>,                             //
+                               Reshape<"reshape1", Shape<64>>,                       //
+                               Dense<"dense1", 64, Selu>,                            //
+                               Dense<"output", 2, Softmax>,                          //
+                               From<DecoderInput, Dense<"dense2", 64, Selu>>,        //
+                               Reshape<"reshape2", Shape<1, 1, 64>>,                 //
+                               Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,     //
+                               Conv2DTranspose<"conv4", 32, Kernel<W, 1>, Selu>,     //
+                               Conv2DTranspose<"autoencoder", 1, Kernel<1, W>, Tanh>>;
+
 /// The decoder reads the classifier output (`dense2` reads `output`): a chain with three read-out
 /// points (latent code, logits, reconstruction).
 template <class T, int W>
-using SeedModel = Model<T, Input<W, W, 1>,                                 //
-                        Conv2D<"conv1", 32, Kernel<1, W>, Selu>,           //
-                        SpatialDropout2D<"dropout1", 0.2>,                 //
-                        Conv2D<"conv2", 64, Kernel<W, 1>, Selu>,           //
-                        Dropout<"dropout2", 0.2>,                          //
-                        Reshape<"reshape1", Shape<64>>,                    //
-                        Dense<"dense1", 64, Selu>,                         //
-                        Dense<"output", 2, Softmax>,                       //
-                        From<"output", Dense<"dense2", 64, Selu>>,         //
-                        Reshape<"reshape2", Shape<1, 1, 64>>,              //
-                        Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,  //
-                        Conv2DTranspose<"conv4", 32, Kernel<W, 1>, Selu>,  //
-                        Conv2DTranspose<"autoencoder", 1, Kernel<1, W>, Tanh>>;
+using SeedModel = SeedModelReading<T, W, "output">;
 
 /// The variant with two heads on one trunk: the decoder reads the latent code (`dense2` reads
 /// `reshape1`), the classifier is a separate head (tests/data/forward/seed16_latent).
 template <class T, int W>
-using SeedModelTwoHeads = Model<T, Input<W, W, 1>,                                 //
-                                Conv2D<"conv1", 32, Kernel<1, W>, Selu>,           //
-                                SpatialDropout2D<"dropout1", 0.2>,                 //
-                                Conv2D<"conv2", 64, Kernel<W, 1>, Selu>,           //
-                                Dropout<"dropout2", 0.2>,                          //
-                                Reshape<"reshape1", Shape<64>>,                    //
-                                Dense<"dense1", 64, Selu>,                         //
-                                Dense<"output", 2, Softmax>,                       //
-                                From<"reshape1", Dense<"dense2", 64, Selu>>,       //
-                                Reshape<"reshape2", Shape<1, 1, 64>>,              //
-                                Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,  //
-                                Conv2DTranspose<"conv4", 32, Kernel<W, 1>, Selu>,  //
-                                Conv2DTranspose<"autoencoder", 1, Kernel<1, W>, Tanh>>;
+using SeedModelTwoHeads = SeedModelReading<T, W, "reshape1">;
 
 }  // namespace innspect::seed

@@ -15,6 +15,8 @@
 
 #include <innspect/innspect.hpp>
 
+#include "connectome/seed_model.hpp"
+
 using namespace innspect;
 
 namespace {
@@ -23,35 +25,11 @@ namespace {
 
 /// The seed model of design.md §7 (decoder reads the classifier output).
 template <int W, class T = double>
-using Seed = Model<T, Input<W, W, 1>,
-                   Conv2D<"conv1", 32, Kernel<1, W>, Selu>,
-                   SpatialDropout2D<"dropout1">,
-                   Conv2D<"conv2", 64, Kernel<W, 1>, Selu>,
-                   Dropout<"dropout2">,
-                   Reshape<"reshape1", Shape<64>>,
-                   Dense<"dense1", 64, Selu>,
-                   Dense<"output", 2, Softmax>,
-                   Dense<"dense2", 64, Selu>,
-                   Reshape<"reshape2", Shape<1, 1, 64>>,
-                   Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,
-                   Conv2DTranspose<"conv4", 32, Kernel<W, 1>, Selu>,
-                   Conv2DTranspose<"autoencoder", 1, Kernel<1, W>, Tanh>>;
+using Seed = seed::SeedModel<T, W>;
 
 /// The variant with two heads on one trunk: the decoder reads the latent code.
 template <int W, class T = double>
-using SeedTwoHeads = Model<T, Input<W, W, 1>,
-                           Conv2D<"conv1", 32, Kernel<1, W>, Selu>,
-                           SpatialDropout2D<"dropout1">,
-                           Conv2D<"conv2", 64, Kernel<W, 1>, Selu>,
-                           Dropout<"dropout2">,
-                           Reshape<"reshape1", Shape<64>>,
-                           Dense<"dense1", 64, Selu>,
-                           Dense<"output", 2, Softmax>,
-                           From<"reshape1", Dense<"dense2", 64, Selu>>,
-                           Reshape<"reshape2", Shape<1, 1, 64>>,
-                           Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,
-                           Conv2DTranspose<"conv4", 32, Kernel<W, 1>, Selu>,
-                           Conv2DTranspose<"autoencoder", 1, Kernel<1, W>, Tanh>>;
+using SeedTwoHeads = seed::SeedModelTwoHeads<T, W>;
 
 /// A ReLU network with Conv2D ('same' and strided 'valid'), Conv2DTranspose, Flatten and Dense;
 /// c1 has no bias at all, the others have one (zeroed where a test needs a bias-free network).

@@ -25,6 +25,8 @@
 #include <vector>
 
 #include <innspect/innspect.hpp>
+
+#include "connectome/seed_model.hpp"
 #include <innspect/io/npy.hpp>
 
 namespace {
@@ -36,19 +38,7 @@ const fs::path forward_dir = fs::path(INNSPECT_TEST_DATA_DIR) / "forward" / "see
 const fs::path explain_dir = fs::path(INNSPECT_TEST_DATA_DIR) / "explain" / "seed16";
 
 template <class T>
-using SeedModel = Model<T, Input<16, 16, 1>,
-                        Conv2D<"conv1", 32, Kernel<1, 16>, Selu>,
-                        SpatialDropout2D<"dropout1", 0.2>,
-                        Conv2D<"conv2", 64, Kernel<16, 1>, Selu>,
-                        Dropout<"dropout2", 0.2>,
-                        Reshape<"reshape1", Shape<64>>,
-                        Dense<"dense1", 64, Selu>,
-                        Dense<"output", 2, Softmax>,
-                        Dense<"dense2", 64, Selu>,
-                        Reshape<"reshape2", Shape<1, 1, 64>>,
-                        Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,
-                        Conv2DTranspose<"conv4", 32, Kernel<16, 1>, Selu>,
-                        Conv2DTranspose<"autoencoder", 1, Kernel<1, 16>, Tanh>>;
+using SeedModel = seed::SeedModel<T, 16>;
 
 // ---- loading ------------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@
 
 #include <innspect/innspect.hpp>
 
+#include "connectome/seed_model.hpp"
+
 using namespace innspect;
 
 namespace {
@@ -64,19 +66,7 @@ CNet make_cnet() {
 const std::string pass = "pass-through";
 
 template <int W>
-using Seed = Model<double, Input<W, W, 1>,
-                   Conv2D<"conv1", 32, Kernel<1, W>, Selu>,
-                   SpatialDropout2D<"dropout1">,
-                   Conv2D<"conv2", 64, Kernel<W, 1>, Selu>,
-                   Dropout<"dropout2">,
-                   Reshape<"reshape1", Shape<64>>,
-                   Dense<"dense1", 64, Selu>,
-                   Dense<"output", 2, Softmax>,
-                   Dense<"dense2", 64, Selu>,
-                   Reshape<"reshape2", Shape<1, 1, 64>>,
-                   Conv2DTranspose<"conv3", 64, Kernel<1, 1>, Selu>,
-                   Conv2DTranspose<"conv4", 32, Kernel<W, 1>, Selu>,
-                   Conv2DTranspose<"autoencoder", 1, Kernel<1, W>, Tanh>>;
+using Seed = seed::SeedModel<double, W>;
 
 }  // namespace
 
