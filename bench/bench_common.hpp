@@ -335,8 +335,9 @@ inline void print_header(const char* program, const char* what) {
                 "#          Measured: 1 thread; Eigen OpenMP with t threads; batch sharding over t std::threads.\n");
     std::printf("# timing   std::chrono wall time, cases interleaved round by round, warm-up first; median [p25, p75]\n"
                 "#          over all samples; ratios are medians of per-round paired ratios [p25, p75]. \"cpu\" is the\n"
-                "#          process CPU time per call (all threads): with 1 thread it is immune to preemption by\n"
-                "#          other processes; with t threads, cpu/wall shows how busy the threads were.\n");
+                "#          process CPU time per call (all threads, clock overhead subtracted): with 1 thread it is\n"
+                "#          immune to preemption by other processes; with several threads it is approximate for short\n"
+                "#          calls (the other threads' time is accounted at scheduler ticks).\n");
 }
 
 // ---- random weights and inputs ------------------------------------------------------------------

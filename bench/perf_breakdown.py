@@ -21,7 +21,7 @@ import tempfile
 BUCKETS = [
     ("GEMM (Eigen gebp/pack/gemv)", r"gebp_kernel|gemm_pack|general_matrix_vector|gemv|general_matrix_matrix|parallelize_gemm|gemm_functor"),
     ("kernel: page faults, mmap/brk", r"^\[kernel"),
-    ("libm expm1 (scalar SELU)", r"expm1"),
+    ("libm expm1f (scalar SELU before d6c5720)", r"^libm\S* \S*expm1"),
     ("allFinite (scalar compare + all())", r"scalar_cmp_op"),
     ("malloc/free", r"malloc|free|_int_|brk|systrim|sysmalloc|unlink_chunk|consolidate|tcache|aligned_alloc|memalign"),
     ("memcpy/memset", r"memcpy|memmove|memset"),
