@@ -33,19 +33,27 @@ struct Selection {
 };
 
 namespace select {
+namespace detail {
+template <class T>
+Selection<T> make(typename Selection<T>::Kind kind, Batch<T> values = {}) {
+    Selection<T> s;
+    s.kind = kind;
+    s.values = std::move(values);
+    return s;
+}
+}  // namespace detail
+
 /// The unit with flat (channels-last) index k.
 template <class T = float>
 Selection<T> index(Eigen::Index k) {
-    Selection<T> s;
-    s.kind = Selection<T>::Kind::index;
+    auto s = detail::make<T>(Selection<T>::Kind::index);
     s.flat_index = k;
     return s;
 }
 /// The unit at pixel (h, w), channel c of an image-shaped tap.
 template <class T = float>
 Selection<T> index(int h, int w, int c) {
-    Selection<T> s;
-    s.kind = Selection<T>::Kind::index;
+    auto s = detail::make<T>(Selection<T>::Kind::index);
     s.h = h;
     s.w = w;
     s.c = c;
@@ -54,38 +62,27 @@ Selection<T> index(int h, int w, int c) {
 /// Each sample's largest unit (the predicted class for a classifier).
 template <class T = float>
 Selection<T> max() {
-    return {};
+    return detail::make<T>(Selection<T>::Kind::max);
 }
 /// Every unit, weighted by itself: explains Σ_j z_j (LRP: R⁰ = z).
 template <class T = float>
 Selection<T> all() {
-    Selection<T> s;
-    s.kind = Selection<T>::Kind::all;
-    return s;
+    return detail::make<T>(Selection<T>::Kind::all);
 }
 /// A weighting of the tap's units, e.g. a 0/1 region of a reconstruction (1 row or one per sample).
 template <class T>
 Selection<T> mask(Batch<T> m) {
-    Selection<T> s;
-    s.kind = Selection<T>::Kind::mask;
-    s.values = std::move(m);
-    return s;
+    return detail::make<T>(Selection<T>::Kind::mask, std::move(m));
 }
 /// A concept direction c in the tap's space: explains the concept score c·z.
 template <class T>
 Selection<T> direction(Batch<T> c) {
-    Selection<T> s;
-    s.kind = Selection<T>::Kind::direction;
-    s.values = std::move(c);
-    return s;
+    return detail::make<T>(Selection<T>::Kind::direction, std::move(c));
 }
 /// Initial relevance given as is (one row or one per sample).
 template <class T>
 Selection<T> relevance(Batch<T> r) {
-    Selection<T> s;
-    s.kind = Selection<T>::Kind::relevance;
-    s.values = std::move(r);
-    return s;
+    return detail::make<T>(Selection<T>::Kind::relevance, std::move(r));
 }
 }  // namespace select
 
@@ -154,9 +151,12 @@ Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const Lay
             }
             break;
         case K::all: m.setOnes(); break;
-        case K::mask: m = broadcast_rows(sel.values, z.rows(), l, "mask"); break;
-        case K::direction: m = broadcast_rows(sel.values, z.rows(), l, "direction"); break;
-        case K::relevance: m = broadcast_rows(sel.values, z.rows(), l, "relevance"); break;
+        case K::mask:
+        case K::direction:
+        case K::relevance:
+            m = broadcast_rows(sel.values, z.rows(), l,
+                               sel.kind == K::mask ? "mask" : sel.kind == K::direction ? "direction" : "relevance");
+            break;
     }
     if (!all_finite(m)) require_finite(m, "selection at " + std::string(l.name));
     return m;
