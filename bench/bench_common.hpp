@@ -35,7 +35,7 @@
 #endif
 
 #include <innspect/core/concepts.hpp>
-#include <innspect/core/layer_kind.hpp>
+#include <innspect/core/layer_traits.hpp>
 #include <innspect/core/tensor.hpp>
 #include <innspect/kernels/im2col.hpp>
 
@@ -358,7 +358,7 @@ Batch<T> random_input(Eigen::Index batch, Eigen::Index features, std::uint64_t s
 template <class L>
 double effective_fan_in(const L& layer) {
     const auto& k = layer.params().kernel;
-    if constexpr (L::kind == innspect::LayerKind::conv2d_transpose) {
+    if constexpr (L::keras_class == "Conv2DTranspose") {
         constexpr auto g = L::conv_geometry();
         const double cover = static_cast<double>(g.pixels_out()) * g.kh * g.kw / g.pixels_in();
         return static_cast<double>(k.cols()) * std::max(1.0, cover);
@@ -400,10 +400,10 @@ template <class L>
 GemmShape gemm_shape(const L& layer) {
     const auto& kernel = layer.params().kernel;
     GemmShape s;
-    if constexpr (L::kind == innspect::LayerKind::conv2d) {
+    if constexpr (L::keras_class == "Conv2D") {
         constexpr auto g = L::conv_geometry();
         s = {g.pixels_out(), kernel.rows(), kernel.cols(), innspect::detail::im2col_is_identity(g)};
-    } else if constexpr (L::kind == innspect::LayerKind::conv2d_transpose) {
+    } else if constexpr (L::keras_class == "Conv2DTranspose") {
         constexpr auto g = L::conv_geometry();
         s = {g.pixels_out(), kernel.cols(), kernel.rows(), innspect::detail::im2col_is_identity(g)};
     } else {
@@ -444,7 +444,7 @@ struct ModelGemms {
                 o.a = Matrix<T>::Random(batch * s.m, s.k);
                 o.c = Matrix<T>::Zero(batch * s.m, s.n);
                 o.kernel = &layer.params().kernel;
-                o.transpose = L::kind == innspect::LayerKind::conv2d_transpose;
+                o.transpose = L::keras_class == "Conv2DTranspose";
                 gemms.push_back(std::move(o));
             }
         });

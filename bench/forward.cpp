@@ -20,7 +20,7 @@ using Net = SeedModel<T, W>;
 
 void print_flops(const Net& model) {
     std::printf("\n## FLOPs per sample (multiply-adds of every linear layer x 2; activations, bias not counted)\n");
-    std::printf("  %-12s %-16s %-9s %-26s %10s  %s\n", "layer", "kind", "act", "GEMM per sample (m x k x n)", "MACs",
+    std::printf("  %-12s %-16s %-9s %-26s %10s  %s\n", "layer", "class", "act", "GEMM per sample (m x k x n)", "MACs",
                 "im2col/col2im identity path");
     model.for_each_layer([&](const auto& layer) {
         using L = std::remove_cvref_t<decltype(layer)>;
@@ -29,9 +29,9 @@ void print_flops(const Net& model) {
             char shape[64];
             std::snprintf(shape, sizeof shape, "%ld x %ld x %ld", s.m, s.k, s.n);
             std::printf("  %-12s %-16s %-9s %-26s %10ld  %s\n", std::string(L::name).c_str(),
-                        std::string(innspect::kind_name(L::kind)).c_str(), std::string(L::activation::name).c_str(),
+                        std::string(L::keras_class).c_str(), std::string(L::activation::name).c_str(),
                         shape, s.macs(),
-                        L::kind == innspect::LayerKind::dense ? "(dense)" : (s.im2col_identity ? "yes" : "NO"));
+                        L::keras_class == "Dense" ? "(dense)" : (s.im2col_identity ? "yes" : "NO"));
         }
     });
     const long macs = model_macs(model);

@@ -133,7 +133,7 @@ struct LayerGemm {
     bool transpose;
     LayerGemm(const L& layer, Eigen::Index batch, bool backward) {
         const GemmShape s = gemm_shape(layer);
-        const bool conv_t = L::kind == ins::LayerKind::conv2d_transpose;
+        const bool conv_t = L::keras_class == "Conv2DTranspose";
         // Forward: (m·B × k)·(k × n); backward: (m·B × n)·(n × k), i.e. the kernel transposed the other way.
         a = Matrix<T>::Random(batch * s.m, backward ? s.n : s.k);
         c = Matrix<T>::Zero(batch * s.m, backward ? s.k : s.n);

@@ -53,12 +53,7 @@
 #else
 #define INNSPECT_DEMO_PNG 0
 #endif
-#if __has_include(<innspect/io/keras_config.hpp>) && __has_include(<nlohmann/json.hpp>)
-#include <innspect/io/keras_config.hpp>
-#define INNSPECT_DEMO_ARCHITECTURE_CHECK 1
-#else
-#define INNSPECT_DEMO_ARCHITECTURE_CHECK 0
-#endif
+#include <innspect/io/keras_model.hpp>
 
 #include "concept.hpp"
 #include "seed_model.hpp"
@@ -200,11 +195,7 @@ int run_demo(const DemoRequest& r) {
     // ---- 1. model and data
     progress(fmt("[demo] loading %s", (dir / "seed90.h5").string().c_str()));
     const auto model = std::make_unique<M>();
-#if INNSPECT_DEMO_ARCHITECTURE_CHECK
     const auto load = io::load_keras_model(*model, dir / "seed90.h5");
-#else
-    const auto load = io::load_keras_weights(*model, dir / "seed90.h5");
-#endif
     const Batch<T> x_all = read_matrices<T>(dir / "heldout_x.npy");
     const auto y_file = io::read_npy<T>(dir / "heldout_y.npy");
     if (static_cast<Eigen::Index>(y_file.data.size()) != x_all.rows())

@@ -52,7 +52,7 @@ void randomize(M& m, std::uint64_t seed, double bias_scale) {
             using T = typename L::scalar;
             auto& p = l.params();
             // Conv2DTranspose's kernel matrix is (kh·kw·filters) × in: its fan-in is the columns.
-            const double fan = L::kind == LayerKind::conv2d_transpose ? double(p.kernel.cols()) : double(p.kernel.rows());
+            const double fan = L::keras_class == "Conv2DTranspose" ? double(p.kernel.cols()) : double(p.kernel.rows());
             for (Eigen::Index i = 0; i < p.kernel.size(); ++i) p.kernel.data()[i] = T(normal(gen) / std::sqrt(fan));
             if (p.has_bias)
                 for (Eigen::Index i = 0; i < p.bias.size(); ++i) p.bias(i) = T(bias_scale * normal(gen));
@@ -446,7 +446,7 @@ TEST_CASE("conservation report: per layer, bias share = Σ_j R_j b_j / (z_j + ε
         CHECK(line.relevance_in == doctest::Approx(next_out).epsilon(1e-12));
         const int i = trace.index_of(line.layer);
         const auto& info = infos[static_cast<std::size_t>(i)];
-        if (!is_linear(info.kind)) {
+        if (!info.linear()) {
             CHECK(line.bias_absorbed == 0.0);
             CHECK(std::abs(line.stabilizer_lost) <= 1e-12 * std::max(1.0, std::abs(line.relevance_out)));
             continue;

@@ -35,7 +35,7 @@ void randomize(M& m, std::uint64_t seed) {
         using L = std::remove_cvref_t<decltype(l)>;
         if constexpr (LinearLayer<L>) {
             auto& p = l.params();
-            const double fan = L::kind == LayerKind::conv2d_transpose ? double(p.kernel.cols()) : double(p.kernel.rows());
+            const double fan = L::keras_class == "Conv2DTranspose" ? double(p.kernel.cols()) : double(p.kernel.rows());
             for (Eigen::Index i = 0; i < p.kernel.size(); ++i) p.kernel.data()[i] = normal(gen) / std::sqrt(fan);
             if (p.has_bias)
                 for (Eigen::Index i = 0; i < p.bias.size(); ++i) p.bias(i) = 0.1 * normal(gen);

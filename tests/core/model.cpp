@@ -54,7 +54,7 @@ TEST_CASE("compile-time layer lookup by name") {
     Seed m;
     using Conv1 = std::remove_cvref_t<decltype(m.layer<"conv1">())>;
     static_assert(std::is_same_v<Conv1, Seed::node<0>::layer>);
-    static_assert(Conv1::kind == LayerKind::conv2d);
+    static_assert(Conv1::keras_class == "Conv2D" && Conv1::lrp == LrpPolicy::linear && Conv1::family == RuleFamily::convolution);
     static_assert(std::is_same_v<std::remove_cvref_t<decltype(m.layer<"autoencoder">())>, Seed::node<11>::layer>);
     static_assert(LinearLayer<Conv1>);
     static_assert(Layer<Seed::node<1>::layer> && !LinearLayer<Seed::node<1>::layer>);
@@ -118,10 +118,11 @@ TEST_CASE("layer_infos: names, kinds, parents, shapes, activations") {
     REQUIRE(info.size() == 12);
     const char* names[] = {"conv1",  "dropout1", "conv2",    "dropout2", "reshape1", "dense1",
                            "output", "dense2",   "reshape2", "conv3",    "conv4",    "autoencoder"};
-    const LayerKind kinds[] = {LayerKind::conv2d,  LayerKind::dropout, LayerKind::conv2d,  LayerKind::dropout,
-                               LayerKind::reshape, LayerKind::dense,   LayerKind::dense,   LayerKind::dense,
-                               LayerKind::reshape, LayerKind::conv2d_transpose, LayerKind::conv2d_transpose,
-                               LayerKind::conv2d_transpose};
+    const char* classes[] = {"Conv2D",  "SpatialDropout2D", "Conv2D", "Dropout",         "Reshape",         "Dense",
+                             "Dense",   "Dense",            "Reshape", "Conv2DTranspose", "Conv2DTranspose", "Conv2DTranspose"};
+    using F = RuleFamily;
+    const F families[] = {F::convolution, F::none,  F::convolution, F::none,        F::none,        F::dense,
+                          F::dense,       F::dense, F::none,        F::convolution, F::convolution, F::convolution};
     const char* acts[] = {"selu", "linear", "selu", "linear", "linear", "selu",
                           "softmax", "selu", "linear", "selu", "selu", "tanh"};
     const V outs[] = {{16, 1, 32}, {16, 1, 32}, {1, 1, 64}, {1, 1, 64}, {64}, {64},
@@ -129,7 +130,9 @@ TEST_CASE("layer_infos: names, kinds, parents, shapes, activations") {
     for (std::size_t i = 0; i < 12; ++i) {
         INFO("layer " << names[i]);
         CHECK(info[i].name == names[i]);
-        CHECK(info[i].kind == kinds[i]);
+        CHECK(info[i].keras_class == classes[i]);
+        CHECK(info[i].family == families[i]);
+        CHECK(info[i].linear() == (families[i] != F::none));
         CHECK(info[i].activation == acts[i]);
         CHECK(info[i].parent == static_cast<int>(i) - 1);
         CHECK(info[i].output_keras_shape() == outs[i]);
@@ -137,7 +140,7 @@ TEST_CASE("layer_infos: names, kinds, parents, shapes, activations") {
         std::int64_t n = 1;
         for (auto d : outs[i]) n *= d;
         CHECK(info[i].out_size == n);
-        CHECK(info[i].pre_is_input == !is_linear(kinds[i]));
+        CHECK(info[i].pre_is_input == (families[i] == F::none));
     }
     CHECK(info[0].in_size == 256);
     CHECK(info[4].out_rank == 1);
@@ -328,11 +331,6 @@ TEST_CASE("core types: LinearParams substitutes, shapes, names, finiteness") {
     CHECK(shape_string(Shape<16, 16, 1>::keras()) == "(16, 16, 1)");
     CHECK(shape_string(Shape<64>::keras()) == "(64,)");
     static_assert(Shape<4, 5, 6>::size == 120 && Shape<7>::size == 7 && Shape<7>::rank == 1);
-    // Layer kinds.
-    static_assert(is_linear(LayerKind::conv2d_transpose) && !is_linear(LayerKind::dropout));
-    static_assert(is_convolution(LayerKind::conv2d_transpose) && !is_convolution(LayerKind::dense));
-    CHECK(kind_name(LayerKind::conv2d_transpose) == "Conv2DTranspose");
-    CHECK(kind_name(LayerKind::dense) == "Dense");
     // require_finite names what it checks and where, in float too.
     Batch<float> f = Batch<float>::Ones(2, 3);
     require_finite(f, "ok");

@@ -293,10 +293,14 @@ TEST_CASE("pass-through layers: Flatten, Dropout, Reshape, SpatialDropout2D, Act
     const auto& info = M::layer_infos();
     CHECK(info[0].output_keras_shape() == std::vector<std::int64_t>{12});
     CHECK(info[2].output_keras_shape() == std::vector<std::int64_t>{3, 2, 2});
-    CHECK(info[0].kind == LayerKind::reshape);
-    CHECK(info[1].kind == LayerKind::dropout);
-    CHECK(info[3].kind == LayerKind::dropout);
-    CHECK(info[4].kind == LayerKind::activation);
+    CHECK(info[0].keras_class == "Flatten");
+    CHECK(info[1].keras_class == "Dropout");
+    CHECK(info[3].keras_class == "SpatialDropout2D");
+    CHECK(info[4].keras_class == "Activation");
+    for (int i : {0, 1, 3, 4}) {
+        CHECK(info[static_cast<std::size_t>(i)].lrp == LrpPolicy::pass_through);
+        CHECK(info[static_cast<std::size_t>(i)].family == RuleFamily::none);
+    }
     CHECK(info[4].activation == "relu");
     CHECK(info[5].activation == "softmax");
     CHECK(info[7].parent == 1);

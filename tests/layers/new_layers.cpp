@@ -5,7 +5,7 @@
 //     in double and float, single layers and the model with every new layer,
 //   - gradients against central finite differences, one tiny model per layer,
 //   - LRP per design.md §5 (max: winner takes all; average: R_i = x_i R_j / Σx; upsampling: sum of
-//     the copies; BatchNormalization folded into a preceding linear layer, or a diagonal linear
+//     the copies; BatchNormalization merged into a preceding linear layer, or a diagonal linear
 //     layer of its own), and the conservation report of the model with every new layer,
 //   - a negative moving variance.
 
@@ -531,7 +531,7 @@ TEST_CASE("LRP through Conv2D -> BatchNormalization equals LRP on the conv with 
         const auto ea = lrp(a, Epsilon(0.1)).explain(x, target<double>("d"));
         const auto eb = lrp(b, Epsilon(0.1)).explain(x, target<double>("d"));
         INNSPECT_CHECK_CLOSE(ea.relevance, eb.relevance, 1e-10);
-        CHECK(row(ea, "bn").rule == "folded into conv");
+        CHECK(row(ea, "bn").rule == "merged into conv");
         CHECK(row(ea, "bn").relevance_in == doctest::Approx(row(ea, "bn").relevance_out).epsilon(1e-14));
         CHECK(row(ea, "conv").rule == "epsilon(0.1) (+bn)");
         CHECK(row(ea, "conv").bias_absorbed == doctest::Approx(row(eb, "conv").bias_absorbed).epsilon(1e-10));
@@ -564,7 +564,7 @@ TEST_CASE("LRP through Conv2D -> BatchNormalization equals LRP on the conv with 
         const auto ea = lrp(a, Epsilon(0.1)).explain(x3, target<double>("d"));
         const auto eb = lrp(b, Epsilon(0.1)).explain(x3, target<double>("d"));
         INNSPECT_CHECK_CLOSE(ea.relevance, eb.relevance, 1e-10);
-        CHECK(row(ea, "bn").rule == "folded into conv");
+        CHECK(row(ea, "bn").rule == "merged into conv");
     }
     SUBCASE("Dense on vectors") {
         Model<double, Input<5>, Dense<"conv", 3>, BatchNormalization<"bn">, Activation<"act", Tanh>, Dense<"d", 2>> a;
@@ -624,7 +624,7 @@ TEST_CASE("LRP through Conv2D(relu) -> BatchNormalization: a diagonal linear lay
     CHECK(((a.array() == 0).select(r_in.array().abs(), 0.0)).maxCoeff() == 0.0);
     const auto& bn = row(e, "bn");
     CHECK(bn.rule == "epsilon(0.01)");
-    CHECK(row(e, "conv").rule == "epsilon(0.01)");  // nothing folded into the conv
+    CHECK(row(e, "conv").rule == "epsilon(0.01)");  // nothing merged into the conv
     CHECK(bn.bias_absorbed == doctest::Approx(bias_share).epsilon(1e-10));
     CHECK(bn.relevance_out - bn.relevance_in == doctest::Approx(bn.bias_absorbed + bn.stabilizer_lost));
     CHECK(std::abs(bn.stabilizer_lost) <= stab_bound * (1 + 1e-12));
@@ -664,7 +664,7 @@ TEST_CASE("conservation report of the model with every new layer") {
         {"zero_padding2d_1", "moved back"},
         {"max_pooling2d_1", "winner-takes-all"},
         {"activation_1", "pass-through"},
-        {"batch_normalization_1", "folded into conv2d_1"},
+        {"batch_normalization_1", "merged into conv2d_1"},
         {"conv2d_1", "epsilon(0.1) (+batch_normalization_1)"},
     };
     const auto& rows = e.report.layers;
@@ -704,7 +704,7 @@ TEST_CASE("conservation report of the model with every new layer") {
     CHECK(e.report.final == doctest::Approx(e.relevance.sum()));
     const std::string table = e.report.table();
     CHECK(table.find("winner-takes-all") != std::string::npos);
-    CHECK(table.find("folded into conv2d_1") != std::string::npos);
+    CHECK(table.find("merged into conv2d_1") != std::string::npos);
     MESSAGE("all_new LRP-epsilon(0.1) conservation:\n" << table);
 
     // float gives the same explanation

@@ -45,8 +45,8 @@ constexpr double rounding_tol() {
 template <class L>
 std::vector<std::int64_t> expected_kernel_shape() {
     using In = typename L::input_shape;
-    if constexpr (L::kind == LayerKind::dense) return {In::c, L::units};
-    else if constexpr (L::kind == LayerKind::conv2d)
+    if constexpr (L::keras_class == "Dense") return {In::c, L::units};
+    else if constexpr (L::keras_class == "Conv2D")
         return {L::kernel_size::h, L::kernel_size::w, In::c, L::filters};
     else
         return {L::kernel_size::h, L::kernel_size::w, L::filters, In::c};
@@ -54,13 +54,13 @@ std::vector<std::int64_t> expected_kernel_shape() {
 template <class L>
 std::vector<std::int64_t> expected_output_shape() {
     using In = typename L::input_shape;
-    if constexpr (L::kind == LayerKind::dense) {
+    if constexpr (L::keras_class == "Dense") {
         if constexpr (In::rank == 1) return {L::units};
         else return {In::h, In::w, L::units};
     } else {
         using K = typename L::kernel_size;
         using S = typename L::strides;
-        constexpr bool t = L::kind == LayerKind::conv2d_transpose;
+        constexpr bool t = L::keras_class == "Conv2DTranspose";
         const auto ax = [](int in, int k, int s) {
             return t ? keras_conv_transpose_axis(in, k, s, L::padding).out : keras_conv_axis(in, k, s, L::padding).out;
         };
@@ -73,12 +73,12 @@ template <class L, class T>
 Batch<double> reference_apply(const Batch<T>& x, const LinearParams<T>& p) {
     using In = typename L::input_shape;
     const T* bias = p.has_bias ? p.bias.data() : nullptr;
-    if constexpr (L::kind == LayerKind::dense) {
+    if constexpr (L::keras_class == "Dense") {
         return ref_dense(x, In::c, p.kernel.data(), L::units, bias);
     } else {
         using K = typename L::kernel_size;
         using S = typename L::strides;
-        if constexpr (L::kind == LayerKind::conv2d)
+        if constexpr (L::keras_class == "Conv2D")
             return ref_conv2d(x, In::h, In::w, In::c, p.kernel.data(), K::h, K::w, L::filters, S::h, S::w, L::padding,
                               bias);
         else
@@ -90,9 +90,9 @@ Batch<double> reference_apply(const Batch<T>& x, const LinearParams<T>& p) {
 /// A readable description of the layer under test, for failure messages.
 template <class L>
 std::string describe_linear() {
-    std::string d = std::string(kind_name(L::kind)) + " in " + shape_str<typename L::input_shape>() + " out " +
+    std::string d = std::string(L::keras_class) + " in " + shape_str<typename L::input_shape>() + " out " +
                     shape_str<typename L::output_shape>();
-    if constexpr (L::kind != LayerKind::dense) {
+    if constexpr (L::keras_class != "Dense") {
         d += " kernel (" + std::to_string(L::kernel_size::h) + "," + std::to_string(L::kernel_size::w) + ") strides (" +
              std::to_string(L::strides::h) + "," + std::to_string(L::strides::w) + ") " +
              (L::padding == Padding::valid ? "valid" : "same");

@@ -76,12 +76,14 @@ Explanation<T> start_explanation(const Trace<T>& trace, const ResolvedTarget<T>&
 
 /// Plain gradient (mode gradient), guided backprop or deconvnet, optionally times the input.
 template <class Model>
-class GradientAnalyzer {
+class GradientAnalyzer : public detail::ExplainByName<GradientAnalyzer<Model>, Model> {
 public:
     using T = typename Model::scalar;
+    using detail::ExplainByName<GradientAnalyzer, Model>::explain;
 
     GradientAnalyzer(const Model& model, ReluMode mode = ReluMode::gradient, bool times_input = false)
         : model_(model), mode_(mode), times_input_(times_input) {}
+    GradientAnalyzer(const Model&&, ReluMode = ReluMode::gradient, bool = false) = delete;  // a temporary
 
     Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
         return explain(model_.forward(x), target, opt);
@@ -119,6 +121,31 @@ GradientAnalyzer<Model> guided_backprop(const Model& m) {
 template <class Model>
 GradientAnalyzer<Model> deconvnet(const Model& m) {
     return {m, ReluMode::deconvnet, false};
+}
+
+template <class Model>
+    requires(!std::is_lvalue_reference_v<Model>)
+int gradient(Model&&) {  // int: one error, not a second one at the call site
+    static_assert(detail::always_false<Model>, "gradient(model): the analyzer keeps a reference to the model, so it cannot take a temporary; pass a model that outlives the analyzer");
+    return 0;
+}
+template <class Model>
+    requires(!std::is_lvalue_reference_v<Model>)
+int input_x_gradient(Model&&) {  // int: one error, not a second one at the call site
+    static_assert(detail::always_false<Model>, "input_x_gradient(model): the analyzer keeps a reference to the model, so it cannot take a temporary; pass a model that outlives the analyzer");
+    return 0;
+}
+template <class Model>
+    requires(!std::is_lvalue_reference_v<Model>)
+int guided_backprop(Model&&) {  // int: one error, not a second one at the call site
+    static_assert(detail::always_false<Model>, "guided_backprop(model): the analyzer keeps a reference to the model, so it cannot take a temporary; pass a model that outlives the analyzer");
+    return 0;
+}
+template <class Model>
+    requires(!std::is_lvalue_reference_v<Model>)
+int deconvnet(Model&&) {  // int: one error, not a second one at the call site
+    static_assert(detail::always_false<Model>, "deconvnet(model): the analyzer keeps a reference to the model, so it cannot take a temporary; pass a model that outlives the analyzer");
+    return 0;
 }
 
 }  // namespace innspect

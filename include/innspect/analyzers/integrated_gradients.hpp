@@ -12,9 +12,11 @@
 namespace innspect {
 
 template <class Model>
-class IntegratedGradients {
+class IntegratedGradients : public detail::ExplainByName<IntegratedGradients<Model>, Model> {
 public:
     using T = typename Model::scalar;
+    using detail::ExplainByName<IntegratedGradients, Model>::explain;
+    IntegratedGradients(const Model&&, int = 32, Batch<T> = {}) = delete;  // a temporary
 
     /// `steps` ≥ 1 points on the path; `baseline`: empty (zeros), one row, or one row per sample.
     IntegratedGradients(const Model& model, int steps = 32, Batch<T> baseline = {})

@@ -1,20 +1,25 @@
 #pragma once
 /// \file
 /// Layer-wise relevance propagation: R⁰ at the tap (see targets/target.hpp) flows back to the
-/// input, or to the stop layer. Linear layers apply the rule their composite chooses;
-/// elementwise activations (also a softmax in the middle of the graph), Reshape, Flatten and
-/// Dropout pass relevance through unchanged. Each step is checked: non-finite relevance is an
-/// error naming the layer and rule, never a silently returned heatmap.
+/// input, or to the stop layer. Each layer crosses by the LRP policy it declares
+/// (core/layer_traits.hpp): linear layers apply the rule their composite chooses, layers with an
+/// own rule (pooling, resampling) apply it, pass-through layers (activations — also a softmax in
+/// the middle of the graph —, Reshape, Flatten, Dropout) hand relevance on unchanged. Batch
+/// norms are merged into the linear layer before them first (canonizers/merge_batch_norm.hpp).
+/// Each step is checked: non-finite relevance is an error naming the layer and rule, never a
+/// silently returned heatmap.
 
 #include <array>
 #include <cmath>
 #include <vector>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "innspect/analyzers/backward.hpp"
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/canonizers/merge_batch_norm.hpp"
 #include "innspect/composites/composite.hpp"
 #include "innspect/core/concepts.hpp"
 #include "innspect/core/errors.hpp"
@@ -23,56 +28,21 @@
 
 namespace innspect {
 
-namespace detail {
-
-/// A linear layer seen with substitute parameters (its fusion with a following batch norm):
-/// the same apply / apply_transposed, other params().
-template <class L>
-struct FoldedLayer {
-    using scalar = typename L::scalar;
-    static constexpr std::string_view name = L::name;
-    static constexpr LayerKind kind = L::kind;
-    const L& inner;
-    const LinearParams<scalar>& fused;
-
-    const LinearParams<scalar>& params() const { return fused; }
-    Batch<scalar> apply(const Batch<scalar>& x, const LinearParams<scalar>& p) const { return inner.apply(x, p); }
-    Batch<scalar> apply_transposed(const Batch<scalar>& s, const LinearParams<scalar>& p) const {
-        return inner.apply_transposed(s, p);
-    }
-};
-
-/// W' = W·diag(k), b' = k·b + c: a linear layer followed by z ↦ k·z + c per output channel.
-/// Output channels are the kernel matrix's columns, except for Conv2DTranspose, whose rows run
-/// over (kh, kw, filters) with the filter fastest.
-template <class L>
-LinearParams<typename L::scalar> fold(const L& layer, const LinearParams<typename L::scalar>& bn) {
-    using T = typename L::scalar;
-    const auto& p = layer.params();
-    const Vector<T> k = bn.kernel.row(0).transpose();
-    LinearParams<T> f;
-    f.kernel = p.kernel;
-    if constexpr (L::kind == LayerKind::conv2d_transpose) {
-        for (Eigen::Index r = 0; r < f.kernel.rows(); ++r) f.kernel.row(r) *= k(r % k.size());
-    } else {
-        f.kernel = f.kernel * k.asDiagonal();
-    }
-    f.bias = bn.bias;
-    if (p.has_bias) f.bias += k.cwiseProduct(p.bias);
-    f.has_bias = true;
-    return f;
-}
-
-}  // namespace detail
-
 template <class Model, class Comp>
-class Lrp {
+class Lrp : public detail::ExplainByName<Lrp<Model, Comp>, Model> {
+    static_assert(Comp::names_known(Model::names), "Lrp: a ByName<...> entry of the composite names no layer of the model");
+
 public:
     using T = typename Model::scalar;
+    using detail::ExplainByName<Lrp, Model>::explain;
+    using Canon = MergeBatchNorm<Model>;
 
     /// Explains with `composite`'s rules; keeps a reference to `model` (which must outlive this).
-    /// Modified weights (W⁺, W², ...) are cached here: make a new analyzer after changing weights.
-    Lrp(const Model& model, Comp composite) : model_(model), composite_(std::move(composite)) {}
+    /// Merged batch norms and modified weights (W⁺, W², ...) are computed from the weights as
+    /// they are now: make a new analyzer after changing weights. One analyzer serves one thread
+    /// at a time (its caches fill on first use); the model may be shared by many analyzers.
+    Lrp(const Model& model, Comp composite) : model_(model), composite_(std::move(composite)), canon_(model) {}
+    Lrp(const Model&&, Comp) = delete;  // it would keep a reference to a temporary
 
     /// Forward pass on x, then relevance for `target`.
     Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
@@ -101,61 +71,37 @@ public:
     const Comp& composite() const { return composite_; }
 
 private:
-    /// Index of a BatchNormalization that reads linear layer I directly, with no activation
-    /// between them (design.md §5: folded into I before analysis), or −1.
-    template <std::size_t I>
-    static constexpr int folded_child() {
-        constexpr auto& infos = Model::layer_infos();
-        if (infos[I].kind == LayerKind::batch_norm || !is_linear(infos[I].kind) || infos[I].activation != "linear")
-            return -1;
-        for (std::size_t q = I + 1; q < infos.size(); ++q)
-            if (infos[q].kind == LayerKind::batch_norm && infos[q].parent == static_cast<int>(I)) return static_cast<int>(q);
-        return -1;
-    }
-
-    struct LinearStep {
-        Batch<T> relevance;
-        std::string rule;
-        double bias_absorbed = 0;
-    };
-
-    /// The composite's rule at linear layer I, with a following batch norm folded in when it is
-    /// on the path; a batch norm folded into its parent passes relevance through.
+    /// The composite's rule at linear layer I, with a merged batch norm when it is on the path;
+    /// a batch norm merged into its parent passes relevance through when the parent is on it.
     template <std::size_t I, class L>
-    LinearStep linear_step(const L& layer, const Trace<T>& trace, const Batch<T>& r,
-                           const std::vector<bool>& path) const {
+    LrpStep<T> linear_step(const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
+                           std::string& rule_name) const {
         constexpr auto& infos = Model::layer_infos();
         constexpr std::size_t k = Comp::match(infos, I);
         static_assert(k < std::tuple_size_v<decltype(composite_.entries)>,
                       "Lrp: a linear layer matches no entry of the composite; add a catch-all entry<AnyLayer>");
         const auto& rule = std::get<k>(composite_.entries).rule;
-        constexpr int parent = infos[I].parent;
-        constexpr int child = folded_child<I>();
-        const auto x_index = static_cast<int>(I);
-        if constexpr (L::kind == LayerKind::batch_norm && parent >= 0) {
-            if constexpr (folded_child<static_cast<std::size_t>(parent)>() == static_cast<int>(I)) {
-                if (path[static_cast<std::size_t>(parent)])
-                    return {r, "folded into " + std::string(infos[static_cast<std::size_t>(parent)].name), 0.0};
+        constexpr bool first = infos[I].parent < 0;
+        constexpr int merged_into = Canon::template merged_parent<I>();
+        constexpr int child = Canon::template merged_child<I>();
+        if constexpr (merged_into >= 0) {
+            if (path[static_cast<std::size_t>(merged_into)]) {
+                rule_name = "merged into " + std::string(infos[static_cast<std::size_t>(merged_into)].name);
+                return {r, 0.0};
             }
         }
         if constexpr (child >= 0) {
             if (path[static_cast<std::size_t>(child)]) {
-                const auto& bn = model_.template layer_at<static_cast<std::size_t>(child)>();
-                auto& cache = caches_[static_cast<std::size_t>(child)];
-                const auto& fused = cache.get("folded", [&] { return detail::fold(layer, bn.params()); });
-                const detail::FoldedLayer<L> folded{layer, fused};
-                const RuleContext<detail::FoldedLayer<L>> ctx{folded, trace.input_of(x_index),
-                                                              trace.pre_activation(child), cache, parent < 0};
-                auto s = rule.relevance(ctx, r);
-                return {std::move(s.relevance),
-                        rule.name() + " (+" + std::string(infos[static_cast<std::size_t>(child)].name) + ")",
-                        s.bias_absorbed};
+                rule_name = rule.name() + " (+" + std::string(infos[static_cast<std::size_t>(child)].name) + ")";
+                const RuleContext<L> ctx{layer, canon_.template merged<I>(), trace.input_of(static_cast<int>(I)),
+                                         trace.pre_activation(child), merged_caches_[I], first};
+                return rule.relevance(ctx, r);
             }
         }
-        const RuleContext<L> ctx{layer, trace.input_of(x_index), trace.pre_activation(x_index), caches_[I],
-                                 parent < 0};
-        auto s = rule.relevance(ctx, r);
-        return {std::move(s.relevance), rule.name(), s.bias_absorbed};
+        rule_name = rule.name();
+        const RuleContext<L> ctx{layer, canon_.template params<I>(), trace.input_of(static_cast<int>(I)),
+                                 trace.pre_activation(static_cast<int>(I)), caches_[I], first};
+        return rule.relevance(ctx, r);
     }
 
     template <class Index, class L>
@@ -166,17 +112,16 @@ private:
         c.layer = std::string(layer.name);
         c.relevance_out = static_cast<double>(r.sum());
         Batch<T> out;
-        if constexpr (LinearLayer<L>) {
-            auto s = linear_step<i>(layer, trace, r, path);
+        if constexpr (L::lrp == LrpPolicy::linear) {
+            auto s = linear_step<i>(layer, trace, r, path, c.rule);
             out = std::move(s.relevance);
-            c.rule = std::move(s.rule);
             c.bias_absorbed = s.bias_absorbed;
-        } else if constexpr (requires { layer.lrp_backward(trace.input_of(0), r); }) {
-            // Layers with their own LRP rule (pooling, resampling): design.md §5.
+        } else if constexpr (L::lrp == LrpPolicy::own_rule) {
             out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r);
             c.rule = std::string(layer.lrp_rule_name);
         } else {
-            out = layer.backward_linear(r);
+            static_assert(L::lrp == LrpPolicy::pass_through);
+            out = r;  // same values, same flat storage: a reshape back is the identity
             c.rule = "pass-through";
         }
         c.relevance_in = static_cast<double>(out.sum());
@@ -191,16 +136,26 @@ private:
 
     const Model& model_;
     Comp composite_;
-    mutable std::array<ParamCache<T>, Model::size> caches_;
+    Canon canon_;
+    mutable std::array<ParamCache<T>, Model::size> caches_;         // own parameters' variants
+    mutable std::array<ParamCache<T>, Model::size> merged_caches_;  // merged parameters' variants
 };
 
 /// `lrp(model, rule)` applies one rule everywhere; `lrp(model, composite)` uses a composite.
+/// The analyzer keeps a reference to `model`, which must outlive it (a temporary does not compile).
 template <class Model, class Rule>
 auto lrp(const Model& model, Rule rule) {
     if constexpr (requires { rule.entries; })
         return Lrp<Model, Rule>(model, std::move(rule));
     else
         return Lrp<Model, decltype(uniform(std::move(rule)))>(model, uniform(std::move(rule)));
+}
+
+template <class Model, class Rule>
+    requires(!std::is_lvalue_reference_v<Model>)
+int lrp(Model&&, Rule) {  // int: one error, not a second one at the call site
+    static_assert(detail::always_false<Model>, "lrp(model, rule): the analyzer keeps a reference to the model, so it cannot take a temporary; pass a model that outlives the analyzer");
+    return 0;
 }
 
 }  // namespace innspect

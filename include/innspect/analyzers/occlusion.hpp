@@ -15,9 +15,11 @@
 namespace innspect {
 
 template <class Model>
-class Occlusion {
+class Occlusion : public detail::ExplainByName<Occlusion<Model>, Model> {
 public:
     using T = typename Model::scalar;
+    using detail::ExplainByName<Occlusion, Model>::explain;
+    Occlusion(const Model&&, int, int, int, int, double = 0.0) = delete;  // a temporary
 
     Occlusion(const Model& model, int window_h, int window_w, int stride_h, int stride_w, double fill = 0.0)
         : model_(model), wh_(window_h), ww_(window_w), sh_(stride_h), sw_(stride_w), fill_(fill) {

@@ -13,9 +13,11 @@
 namespace innspect {
 
 template <class Model>
-class SmoothGrad {
+class SmoothGrad : public detail::ExplainByName<SmoothGrad<Model>, Model> {
 public:
     using T = typename Model::scalar;
+    using detail::ExplainByName<SmoothGrad, Model>::explain;
+    SmoothGrad(const Model&&, int = 32, double = 0.1, std::uint64_t = 0) = delete;  // a temporary
 
     SmoothGrad(const Model& model, int samples = 32, double noise_level = 0.1, std::uint64_t seed = 0)
         : model_(model), samples_(samples), noise_level_(noise_level), seed_(seed) {

@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// A composite chooses an LRP rule per linear layer: an ordered list of (selector, rule) entries,
-/// first match wins (as in Zennit). Selectors look at a layer's kind, its position (the first
-/// linear layer: the one that reads the input) or its Keras name. The layers of a model are
+/// first match wins (as in Zennit). Selectors look at a layer's rule family (dense or
+/// convolution, as each layer declares it), its Keras class, its position (the first linear
+/// layer: the one that reads the input) or its Keras name. The layers of a model are
 /// known at compile time, so the choice is made by the compiler; a linear layer no entry
 /// matches is a compile error.
 ///
@@ -18,7 +19,7 @@
 
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/layer_info.hpp"
-#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/rules/rule.hpp"
 
 namespace innspect {
@@ -33,23 +34,19 @@ struct LayerPosition {
 struct AnyLayer {
     static constexpr bool matches(const LayerPosition&) { return true; }
 };
-/// Matches layers of the given kinds.
-template <LayerKind... Kinds>
-struct ByKind {
-    static constexpr bool matches(const LayerPosition& p) { return ((p.info.kind == Kinds) || ...); }
+/// Matches layers of the given Keras classes: `ByClass<"Conv2DTranspose">`.
+template <fixed_string... Classes>
+struct ByClass {
+    static constexpr bool matches(const LayerPosition& p) { return ((p.info.keras_class == Classes.view()) || ...); }
 };
-/// Dense layers, and a BatchNormalization on vectors (design.md §5).
+/// Layers of the dense family: Dense, and a BatchNormalization on vectors (design.md §5).
 struct DenseLayers {
-    static constexpr bool matches(const LayerPosition& p) {
-        return p.info.kind == LayerKind::dense || (p.info.kind == LayerKind::batch_norm && p.info.out_rank == 1);
-    }
+    static constexpr bool matches(const LayerPosition& p) { return p.info.family == RuleFamily::dense; }
 };
-/// Conv2D and Conv2DTranspose (a transposed convolution counts as a convolution), and a
-/// BatchNormalization on feature maps.
+/// Layers of the convolution family: Conv2D and Conv2DTranspose (a transposed convolution
+/// counts as a convolution), and a BatchNormalization on feature maps.
 struct Convolutions {
-    static constexpr bool matches(const LayerPosition& p) {
-        return is_convolution(p.info.kind) || (p.info.kind == LayerKind::batch_norm && p.info.out_rank == 3);
-    }
+    static constexpr bool matches(const LayerPosition& p) { return p.info.family == RuleFamily::convolution; }
 };
 /// The first linear layer: the one that reads the model input.
 struct FirstLinear {
@@ -58,6 +55,7 @@ struct FirstLinear {
 /// The layer with this Keras name.
 template <fixed_string Name>
 struct ByName {
+    static constexpr std::string_view required_name = Name.view();  ///< checked against the model
     static constexpr bool matches(const LayerPosition& p) { return p.info.name == Name.view(); }
 };
 
@@ -91,11 +89,27 @@ struct Composite {
         return k;
     }
 
+    /// False when a ByName<...> entry names no layer of a model with these names.
+    template <std::size_t N>
+    static constexpr bool names_known(const std::array<std::string_view, N>& names) {
+        auto known = [&](auto selector) {
+            using S = decltype(selector);
+            if constexpr (requires { S::required_name; }) {
+                for (auto n : names)
+                    if (n == S::required_name) return true;
+                return false;
+            } else {
+                return true;
+            }
+        };
+        return (known(typename Entries::selector{}) && ...);
+    }
+
     template <std::size_t N>
     static constexpr bool is_first_linear(const std::array<LayerInfo, N>& layers, std::size_t i) {
-        if (!is_linear(layers[i].kind)) return false;
+        if (!layers[i].linear()) return false;
         for (int p = layers[i].parent; p >= 0; p = layers[static_cast<std::size_t>(p)].parent)
-            if (is_linear(layers[static_cast<std::size_t>(p)].kind)) return false;
+            if (layers[static_cast<std::size_t>(p)].linear()) return false;
         return true;
     }
 };

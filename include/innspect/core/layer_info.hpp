@@ -10,20 +10,24 @@
 #include <vector>
 
 #include "innspect/core/errors.hpp"
-#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/core/shape.hpp"
 
 namespace innspect {
 
 struct LayerInfo {
     std::string_view name;        ///< Keras name
-    LayerKind kind;
+    std::string_view keras_class; ///< Keras class name ("Conv2D", "Flatten", ...)
+    LrpPolicy lrp;                ///< how relevance crosses it
+    RuleFamily family;            ///< what composites select rules by
     int parent;                   ///< index of the layer it reads, −1 for the model input
     int in_size, out_size;        ///< features per sample
     int out_h, out_w, out_c, out_rank;
     int in_h, in_w, in_c, in_rank;
     bool pre_is_input;            ///< the pre-activation is the input (no own core computation)
     std::string_view activation;  ///< Keras name of the fused activation ("linear" if none)
+
+    constexpr bool linear() const { return lrp == LrpPolicy::linear; }
 
     /// Keras shape of one sample of the output: (h, w, c) or (n,).
     std::vector<std::int64_t> output_keras_shape() const {

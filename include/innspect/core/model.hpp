@@ -125,9 +125,11 @@ private:
     struct tuple_of;
     template <std::size_t... I>
     struct tuple_of<std::index_sequence<I...>> {
+        // Every bound layer against the written contract (core/concepts.hpp), member by member.
+        static_assert((detail::layer_contract<typename node<I>::layer>() && ...));
         using type = std::tuple<typename node<I>::layer...>;
         static constexpr std::array<LayerInfo, size> infos{LayerInfo{
-            node<I>::layer::name, node<I>::layer::kind, parents[I], node<I>::in::size, node<I>::out::size,
+            node<I>::layer::name, node<I>::layer::keras_class, node<I>::layer::lrp, node<I>::layer::family, parents[I], node<I>::in::size, node<I>::out::size,
             node<I>::out::h, node<I>::out::w, node<I>::out::c, node<I>::out::rank, node<I>::in::h,
             node<I>::in::w, node<I>::in::c, node<I>::in::rank, node<I>::layer::pre_is_input,
             node<I>::layer::activation::name}...};
@@ -147,6 +149,9 @@ private:
     }
 
 public:
+    /// True when the model has a layer called `name` (usable in static_asserts).
+    static constexpr bool has_layer(std::string_view name) { return find(name) >= 0; }
+
     /// Every layer's static description, in declaration order.
     static constexpr const std::array<LayerInfo, size>& layer_infos() { return tuple_of<indices>::infos; }
 

@@ -26,6 +26,9 @@ namespace innspect {
 /// Keras's two paddings. `same` pads (k − 1 rounded to the stride) zeros, the odd one after.
 enum class Padding { valid, same };
 
+/// "valid" / "same", as Keras's config spells them.
+constexpr const char* padding_name(Padding p) { return p == Padding::same ? "same" : "valid"; }
+
 namespace detail {
 
 /// Geometry of a convolution from an in_h × in_w × in_c image to out_h × out_w pixels.

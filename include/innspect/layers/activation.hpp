@@ -6,36 +6,64 @@
 #include <type_traits>
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/pass_through_base.hpp"
 
 namespace innspect {
 
-/// Keras Activation layer: a = f(x). Its pre-activation is its input.
-template <fixed_string Name, ActivationFunction Act>
-struct Activation {
+namespace detail {
+inline constexpr KerasField activation_fields[] = {
+    {.key = "activation", .type = FieldType::activation, .has_fallback = true, .text_fallback = "linear"}};
+inline constexpr KerasField relu_fields[] = {
+    {.key = "max_value", .has_fallback = true, .fallback = {std::numeric_limits<double>::infinity()}},
+    {.key = "negative_slope", .has_fallback = true, .fallback = {0}},
+    {.key = "threshold", .has_fallback = true, .fallback = {0}},
+};
+// Keras 3 renamed LeakyReLU's alpha to negative_slope.
+inline constexpr KerasField leaky_relu_fields[] = {
+    {.key = "alpha", .has_fallback = true, .fallback = {0.3}, .alias = "negative_slope"}};
+}  // namespace detail
+/// Keras's Activation, ReLU and LeakyReLU configs: the three are compared by their activation
+/// (Activation("relu"), ReLU() and a fused relu are the same function).
+inline constexpr KerasSchema activation_schema{"Activation", detail::activation_fields, true};
+inline constexpr KerasSchema relu_schema{"ReLU", detail::relu_fields, true, "relu"};
+inline constexpr KerasSchema leaky_relu_schema{"LeakyReLU", detail::leaky_relu_fields, true, "leaky_relu"};
+
+namespace detail {
+/// An activation as a layer of its own, under the Keras class `Schema`.
+template <fixed_string Name, ActivationFunction Act, const KerasSchema& Schema>
+struct ActivationSpec {
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::activation;
+    static constexpr const KerasSchema& keras = Schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { v.activation<Act>(); }
 
     template <ShapeType In>
     using output_shape_for = In;
 
     template <class T, ShapeType In>
-    struct layer : detail::PassThroughBase<layer<T, In>, T, Act, In> {
-        static constexpr std::string_view name = Activation::name;
-        static constexpr LayerKind kind = LayerKind::activation;
+    struct layer : PassThroughBase<layer<T, In>, T, Act, In> {
+        static constexpr std::string_view name = ActivationSpec::name;
+        static constexpr std::string_view keras_class = ActivationSpec::keras_class;
         using input_shape = In;
         using output_shape = In;
     };
 };
+}  // namespace detail
+
+/// Keras Activation layer: a = f(x). Its pre-activation is its input.
+template <fixed_string Name, ActivationFunction Act>
+struct Activation : detail::ActivationSpec<Name, Act, activation_schema> {};
 
 /// Keras ReLU layer: ReLU(max_value, negative_slope, threshold); `ReLU<"re_lu_1">` is a plain ReLU.
 template <fixed_string Name, double MaxValue = std::numeric_limits<double>::infinity(), double Slope = 0.0,
           double Threshold = 0.0>
-struct ReLU : Activation<Name, std::conditional_t<(MaxValue == std::numeric_limits<double>::infinity() &&
-                                                   Slope == 0.0 && Threshold == 0.0),
-                                                  Relu, ReluWith<MaxValue, Slope, Threshold>>> {};
+struct ReLU : detail::ActivationSpec<Name,
+                                     std::conditional_t<(MaxValue == std::numeric_limits<double>::infinity() &&
+                                                         Slope == 0.0 && Threshold == 0.0),
+                                                        Relu, ReluWith<MaxValue, Slope, Threshold>>,
+                                     relu_schema> {};
 
 }  // namespace innspect

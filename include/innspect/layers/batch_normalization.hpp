@@ -2,8 +2,10 @@
 /// \file
 /// Keras `BatchNormalization(axis=-1, epsilon, center, scale)` at inference:
 ///   z = γ (x − μ) / √(σ² + ε) + β = k·x + c,   k = γ/√(σ²+ε),  c = β − k·μ   (per channel)
-/// It is a linear layer (a diagonal one), so every LRP rule applies to it; the LRP analyzer folds
-/// it into a directly preceding linear layer with no activation (design.md §5).
+/// It is a linear layer (a diagonal one), so every LRP rule applies to it; directly after a linear
+/// layer with no activation it is merged into that layer before analysis
+/// (canonizers/merge_batch_norm.hpp, design.md §5). k and c are computed from the statistics
+/// when asked, so a loaded model holds no cache and is safe to share between threads.
 
 #include <cmath>
 #include <string>
@@ -11,20 +13,39 @@
 
 #include "innspect/core/errors.hpp"
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/core/linear_params.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline constexpr KerasField batch_normalization_fields[] = {
+    {.key = "epsilon", .has_fallback = true, .fallback = {1e-3}},
+    {.key = "center", .type = FieldType::boolean, .has_fallback = true, .fallback = {1}},
+    {.key = "scale", .type = FieldType::boolean, .has_fallback = true, .fallback = {1}},
+    {.key = "axis", .type = FieldType::raw, .requirement = "normalises the last (channel) axis only",
+     .accepted = "-1|3|[-1]|[3]"},
+};
+}  // namespace detail
+/// Keras's BatchNormalization config.
+inline constexpr KerasSchema batch_normalization_schema{"BatchNormalization", detail::batch_normalization_fields};
 
 template <fixed_string Name, double Epsilon = 1e-3, bool Center = true, bool Scale = true>
 struct BatchNormalization {
     static_assert(Epsilon > 0, "BatchNormalization: epsilon must be positive");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::batch_norm;
+    static constexpr const KerasSchema& keras = batch_normalization_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) {
+        v.numbers("epsilon", {Epsilon});
+        v.boolean("center", Center);
+        v.boolean("scale", Scale);
+    }
 
     template <ShapeType In>
     using output_shape_for = In;
@@ -39,8 +60,14 @@ struct BatchNormalization {
         using input_shape = In;
         using output_shape = In;
         static constexpr std::string_view name = BatchNormalization::name;
-        static constexpr LayerKind kind = LayerKind::batch_norm;
+        static constexpr std::string_view keras_class = BatchNormalization::keras_class;
         static constexpr bool pre_is_input = false;
+        static constexpr LrpPolicy lrp = LrpPolicy::linear;
+        /// For rule selection a convolution on feature maps and a Dense layer on vectors (design.md §5).
+        static constexpr RuleFamily family = In::rank == 1 ? RuleFamily::dense : RuleFamily::convolution;
+        /// z = k ⊙ x + c per channel, with params() = (k as a 1 × C kernel, c as the bias): what
+        /// canonizers/merge_batch_norm.hpp merges into a preceding linear layer.
+        static constexpr bool channel_affine = true;
         static constexpr double epsilon = Epsilon;
         static constexpr bool center = Center, scale = Scale;
 
@@ -49,9 +76,8 @@ struct BatchNormalization {
               variance_(Vector<T>::Ones(C)) {}
 
         /// Keras's arrays in Keras's order: gamma (if scale), beta (if center), moving_mean,
-        /// moving_variance. Handing out write access marks the folded k, c as stale.
+        /// moving_variance.
         std::vector<WeightRef<T>> weights() {
-            dirty_ = true;
             std::vector<WeightRef<T>> w;
             if (Scale) w.push_back({"gamma", {C}, gamma_.data()});
             if (Center) w.push_back({"beta", {C}, beta_.data()});
@@ -66,13 +92,30 @@ struct BatchNormalization {
             beta_ = beta;
             mean_ = mean;
             variance_ = variance;
-            dirty_ = true;
         }
 
         /// k as a 1 × C "kernel" and c as the bias. Throws value_error for a negative variance.
-        const LinearParams<T>& params() const {
-            if (dirty_) refresh();
-            return params_;
+        LinearParams<T> params() const {
+            for (int i = 0; i < C; ++i)
+                if (!(variance_(i) >= T(0)))
+                    throw value_error(std::string(name) + ": moving_variance[" + std::to_string(i) +
+                                      "] = " + std::to_string(static_cast<double>(variance_(i))) +
+                                      " is negative; a variance cannot be");
+            const Vector<T> k = (Scale ? gamma_ : Vector<T>::Ones(C)).array() /
+                                (variance_.array() + T(Epsilon)).sqrt();
+            LinearParams<T> p;
+            p.kernel = k.transpose();
+            p.bias = (Center ? beta_ : Vector<T>::Zero(C)) - k.cwiseProduct(mean_);
+            p.has_bias = true;
+            return p;
+        }
+
+        /// W·diag(k) over the C channels (the 1 × C kernel's columns).
+        static LinearParams<T> scale_output_channels(const LinearParams<T>& p, const Vector<T>& k) {
+            LinearParams<T> s = p;
+            s.kernel = p.kernel * k.asDiagonal();
+            if (p.has_bias) s.bias = p.bias.cwiseProduct(k);
+            return s;
         }
 
         void check_finite() const {
@@ -80,7 +123,7 @@ struct BatchNormalization {
             require_finite(beta_, std::string(name) + ": beta");
             require_finite(mean_, std::string(name) + ": moving_mean");
             require_finite(variance_, std::string(name) + ": moving_variance");
-            params();
+            (void)params();  // throws for a negative variance
         }
 
         /// apply(x, P) = x·k + c per channel; apply_transposed(s, P) = s·k.
@@ -108,19 +151,6 @@ struct BatchNormalization {
         Batch<T> backward_linear(const Batch<T>& g) const { return apply_transposed(g, params()); }
 
     private:
-        void refresh() const {
-            for (int i = 0; i < C; ++i)
-                if (!(variance_(i) >= T(0)))
-                    throw value_error(std::string(name) + ": moving_variance[" + std::to_string(i) +
-                                      "] = " + std::to_string(static_cast<double>(variance_(i))) +
-                                      " is negative; a variance cannot be");
-            const Vector<T> k = (Scale ? gamma_ : Vector<T>::Ones(C)).array() /
-                                (variance_.array() + T(Epsilon)).sqrt();
-            params_.kernel = k.transpose();
-            params_.bias = (Center ? beta_ : Vector<T>::Zero(C)) - k.cwiseProduct(mean_);
-            params_.has_bias = true;
-            dirty_ = false;
-        }
         static void check(const Batch<T>& x, const char* what) {
             if (x.cols() != In::size)
                 throw shape_error(std::string(name) + ": " + what + " has " + std::to_string(x.cols()) +
@@ -128,8 +158,6 @@ struct BatchNormalization {
         }
 
         Vector<T> gamma_, beta_, mean_, variance_;
-        mutable LinearParams<T> params_;
-        mutable bool dirty_ = true;
     };
 };
 

@@ -6,14 +6,17 @@
 #include <Eigen/Core>
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/conv_options.hpp"
+#include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/linear_base.hpp"
 
 namespace innspect {
+
+/// Keras's Conv2D config.
+inline constexpr KerasSchema conv2d_schema{"Conv2D", detail::conv_fields};
 
 /// Keras Conv2D. `apply(x, P)` = im2col(x)·K (+ b), z_{o,f} = Σ_{a,b,c} x_{o·s+(a,b)−pad, c} K_{a,b,c,f};
 /// `apply_transposed(s, P)` = col2im(s·Kᵀ), the exact adjoint. Padding as Keras/TensorFlow pads.
@@ -22,7 +25,9 @@ template <fixed_string Name, int Filters, class K, ActivationFunction Act = Line
 struct Conv2D {
     static_assert(Filters > 0, "Conv2D: filters must be positive");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::conv2d;
+    static constexpr const KerasSchema& keras = conv2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias>(v); }
 
     template <ShapeType In>
     static constexpr detail::ConvGeometry geometry() {
@@ -42,7 +47,8 @@ struct Conv2D {
 
     public:
         static constexpr std::string_view name = Conv2D::name;
-        static constexpr LayerKind kind = LayerKind::conv2d;
+        static constexpr std::string_view keras_class = Conv2D::keras_class;
+        static constexpr RuleFamily family = RuleFamily::convolution;
         static constexpr bool use_bias = UseBias;
         static constexpr int filters = Filters;
         static constexpr Padding padding = P;

@@ -8,14 +8,26 @@
 #include <Eigen/Core>
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/conv_options.hpp"
+#include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/linear_base.hpp"
 
 namespace innspect {
+
+namespace detail {
+/// Conv2D's fields and output_padding, which innspect runs only as Keras's default (None).
+inline constexpr auto conv2d_transpose_fields = [] {
+    std::array<KerasField, conv_fields.size() + 1> f{};
+    for (std::size_t i = 0; i < conv_fields.size(); ++i) f[i] = conv_fields[i];
+    f.back() = {.key = "output_padding", .type = FieldType::raw, .requirement = "supports none (null) only", .accepted = "null"};
+    return f;
+}();
+}  // namespace detail
+/// Keras's Conv2DTranspose config.
+inline constexpr KerasSchema conv2d_transpose_schema{"Conv2DTranspose", detail::conv2d_transpose_fields};
 
 /// Keras Conv2DTranspose: the adjoint of the Conv2D (same kernel, strides, padding) that maps its
 /// output back to its input. Output length per axis, as Keras computes it: valid → in·s + max(k − s, 0),
@@ -25,7 +37,9 @@ template <fixed_string Name, int Filters, class K, ActivationFunction Act = Line
 struct Conv2DTranspose {
     static_assert(Filters > 0, "Conv2DTranspose: filters must be positive");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::conv2d_transpose;
+    static constexpr const KerasSchema& keras = conv2d_transpose_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias>(v); }
 
     static constexpr int out_length(int in, int k, int s) {
         return P == Padding::valid ? in * s + std::max(k - s, 0) : in * s;
@@ -50,7 +64,8 @@ struct Conv2DTranspose {
 
     public:
         static constexpr std::string_view name = Conv2DTranspose::name;
-        static constexpr LayerKind kind = LayerKind::conv2d_transpose;
+        static constexpr std::string_view keras_class = Conv2DTranspose::keras_class;
+        static constexpr RuleFamily family = RuleFamily::convolution;
         static constexpr bool use_bias = UseBias;
         static constexpr int filters = Filters;
         static constexpr Padding padding = P;
@@ -63,6 +78,15 @@ struct Conv2DTranspose {
 
         static std::vector<std::int64_t> kernel_shape() { return {K::h, K::w, Filters, In::c}; }
         static constexpr const detail::ConvGeometry& conv_geometry() { return g; }
+
+        /// The kernel's rows run over (kh, kw, filters), the filter fastest: the output channel
+        /// of row r is r mod filters.
+        static LinearParams<T> scale_output_channels(const LinearParams<T>& p, const Vector<T>& k) {
+            LinearParams<T> s = p;
+            for (Eigen::Index r = 0; r < s.kernel.rows(); ++r) s.kernel.row(r) *= k(r % k.size());
+            if (p.has_bias) s.bias = p.bias.cwiseProduct(k);
+            return s;
+        }
 
         Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
             base::check_input(x, In::size, "input");

@@ -5,12 +5,22 @@
 #include <Eigen/Core>
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/linear_base.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline constexpr KerasField dense_fields[] = {
+    {.key = "units"},
+    {.key = "activation", .type = FieldType::activation, .has_fallback = true, .text_fallback = "linear"},
+    {.key = "use_bias", .type = FieldType::boolean, .has_fallback = true, .fallback = {1}},
+};
+}  // namespace detail
+/// Keras's Dense config.
+inline constexpr KerasSchema dense_schema{"Dense", detail::dense_fields};
 
 /// Keras Dense. On an image input (h, w, c) it acts on the channel axis, as Keras does.
 /// `apply(x, P)` = x·W (+ b); `apply_transposed(s, P)` = s·Wᵀ.
@@ -18,7 +28,13 @@ template <fixed_string Name, int Units, ActivationFunction Act = Linear, bool Us
 struct Dense {
     static_assert(Units > 0, "Dense: units must be positive");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::dense;
+    static constexpr const KerasSchema& keras = dense_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) {
+        v.numbers("units", {Units});
+        v.activation<Act>();
+        v.boolean("use_bias", UseBias);
+    }
 
     template <ShapeType In>
     using output_shape_for = std::conditional_t<In::rank == 1, Shape<Units>, Shape<In::h, In::w, Units>>;
@@ -30,7 +46,8 @@ struct Dense {
 
     public:
         static constexpr std::string_view name = Dense::name;
-        static constexpr LayerKind kind = LayerKind::dense;
+        static constexpr std::string_view keras_class = Dense::keras_class;
+        static constexpr RuleFamily family = RuleFamily::dense;
         static constexpr bool use_bias = UseBias;
         static constexpr int units = Units;
         using input_shape = In;

@@ -4,19 +4,28 @@
 /// an explanation ever runs. The rate is kept for architecture checks only.
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/pass_through_base.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline constexpr KerasField dropout_fields[] = {{.key = "rate", .has_fallback = true, .fallback = {0.5}}};
+}  // namespace detail
+/// Keras's Dropout and SpatialDropout2D configs.
+inline constexpr KerasSchema dropout_schema{"Dropout", detail::dropout_fields};
+inline constexpr KerasSchema spatial_dropout2d_schema{"SpatialDropout2D", detail::dropout_fields};
 
 namespace detail {
 template <fixed_string Name, double Rate, bool Spatial>
 struct DropoutSpec {
     static_assert(Rate >= 0.0 && Rate < 1.0, "Dropout: the rate must lie in [0, 1)");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::dropout;
+    static constexpr const KerasSchema& keras = Spatial ? spatial_dropout2d_schema : dropout_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { v.numbers("rate", {Rate}); }
     static constexpr double rate = Rate;
     static constexpr bool spatial = Spatial;
 
@@ -27,7 +36,7 @@ struct DropoutSpec {
     struct layer : PassThroughBase<layer<T, In>, T, Linear, In> {
         static_assert(!Spatial || In::rank == 3, "SpatialDropout2D needs an image input (height, width, channels)");
         static constexpr std::string_view name = DropoutSpec::name;
-        static constexpr LayerKind kind = LayerKind::dropout;
+        static constexpr std::string_view keras_class = DropoutSpec::keras_class;
         using input_shape = In;
         using output_shape = In;
     };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/core/linear_params.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
@@ -21,6 +22,18 @@ public:
     using activation = Act;
     /// The pre-activation apply(x, P) differs from the input: a trace stores it (unless f is linear).
     static constexpr bool pre_is_input = false;
+    /// Every LRP rule applies, through apply / apply_transposed.
+    static constexpr LrpPolicy lrp = LrpPolicy::linear;
+
+    /// P with its output channels scaled: W·diag(k), b ⊙ k. Output channels are the kernel
+    /// matrix's columns (a layer whose kernel is laid out otherwise says so by hiding this).
+    static LinearParams<T> scale_output_channels(const LinearParams<T>& p, const Vector<T>& k) {
+        LinearParams<T> s;
+        s.kernel = p.kernel * k.asDiagonal();
+        s.has_bias = p.has_bias;
+        if (p.has_bias) s.bias = p.bias.cwiseProduct(k);
+        return s;
+    }
 
     const LinearParams<T>& params() const { return params_; }
     LinearParams<T>& params() { return params_; }

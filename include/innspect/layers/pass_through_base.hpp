@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
 
@@ -18,6 +19,10 @@ public:
     using activation = Act;
     /// The pre-activation of this layer is its input: a trace need not store it again.
     static constexpr bool pre_is_input = true;
+    /// Relevance reaches the input unchanged (an activation's work is done by the rule of the
+    /// linear layer before it, design.md §4).
+    static constexpr LrpPolicy lrp = LrpPolicy::pass_through;
+    static constexpr RuleFamily family = RuleFamily::none;
 
     std::vector<WeightRef<T>> weights() { return {}; }
     void check_finite() const {}

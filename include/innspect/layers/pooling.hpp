@@ -16,14 +16,27 @@
 #include <string_view>
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline constexpr KerasField pooling_fields[] = {
+    {.key = "pool_size", .count = 2, .has_fallback = true, .fallback = {2, 2}},
+    {.key = "strides", .count = 2, .fallback_from = "pool_size"},
+    {.key = "padding", .type = FieldType::text, .has_fallback = true, .text_fallback = "valid"},
+};
+}  // namespace detail
+/// Keras's MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D configs.
+inline constexpr KerasSchema max_pooling2d_schema{"MaxPooling2D", detail::pooling_fields};
+inline constexpr KerasSchema average_pooling2d_schema{"AveragePooling2D", detail::pooling_fields};
+inline constexpr KerasSchema global_average_pooling2d_schema{"GlobalAveragePooling2D", {}};
 
 /// Pool size (height, width), Keras's `pool_size`.
 template <int H, int W>
@@ -54,6 +67,8 @@ struct PoolingBase {
     using input_shape = In;
     using output_shape = Out;
     static constexpr bool pre_is_input = false;
+    static constexpr LrpPolicy lrp = LrpPolicy::own_rule;
+    static constexpr RuleFamily family = RuleFamily::none;
     std::vector<WeightRef<T>> weights() { return {}; }
     void check_finite() const {}
 
@@ -69,7 +84,13 @@ template <fixed_string Name, class Pool, class S, Padding P, bool Max>
 struct PoolingSpec {
     using strides = std::conditional_t<std::is_void_v<S>, Pool, S>;
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = Max ? LayerKind::max_pool : LayerKind::avg_pool;
+    static constexpr const KerasSchema& keras = Max ? max_pooling2d_schema : average_pooling2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) {
+        v.numbers("pool_size", {Pool::h, Pool::w});
+        v.numbers("strides", {strides::h, strides::w});
+        v.text("padding", padding_name(P));
+    }
 
     template <ShapeType In>
     static constexpr ConvGeometry geometry() {
@@ -84,7 +105,7 @@ struct PoolingSpec {
     template <class T, ShapeType In>
     struct layer : PoolingBase<T, In, output_shape_for<In>> {
         static constexpr std::string_view name = PoolingSpec::name;
-        static constexpr LayerKind kind = PoolingSpec::kind;
+        static constexpr std::string_view keras_class = PoolingSpec::keras_class;
         static constexpr std::string_view lrp_rule_name = Max ? "winner-takes-all" : "proportional";
         static constexpr ConvGeometry g = geometry<In>();
         static constexpr int C = In::c;
@@ -180,7 +201,9 @@ struct AveragePooling2D : detail::PoolingSpec<Name, Pool, S, P, false> {};
 template <fixed_string Name>
 struct GlobalAveragePooling2D {
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::avg_pool;
+    static constexpr const KerasSchema& keras = global_average_pooling2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues&) {}
 
     template <ShapeType In>
     using output_shape_for = Shape<In::c>;
@@ -189,7 +212,7 @@ struct GlobalAveragePooling2D {
     struct layer : AveragePooling2D<Name, PoolSize<In::h, In::w>>::template layer<T, In> {
         static_assert(In::rank == 3, "GlobalAveragePooling2D needs an image input (height, width, channels)");
         using output_shape = Shape<In::c>;  // same storage as (1, 1, c)
-        static constexpr LayerKind kind = LayerKind::avg_pool;
+        static constexpr std::string_view keras_class = GlobalAveragePooling2D::keras_class;
     };
 };
 

@@ -10,13 +10,32 @@
 #include <string_view>
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline constexpr KerasField up_sampling2d_fields[] = {
+    {.key = "size", .count = 2, .has_fallback = true, .fallback = {2, 2}},
+    {.key = "interpolation", .type = FieldType::text, .has_fallback = true, .text_fallback = "nearest",
+     .requirement = "upsamples nearest only"},
+};
+inline constexpr KerasField zero_padding2d_fields[] = {
+    {.key = "padding", .type = FieldType::amounts, .has_fallback = true, .fallback = {1, 1, 1, 1}},
+};
+inline constexpr KerasField cropping2d_fields[] = {
+    {.key = "cropping", .type = FieldType::amounts, .has_fallback = true, .fallback = {0, 0, 0, 0}},
+};
+}  // namespace detail
+/// Keras's UpSampling2D, ZeroPadding2D and Cropping2D configs.
+inline constexpr KerasSchema up_sampling2d_schema{"UpSampling2D", detail::up_sampling2d_fields};
+inline constexpr KerasSchema zero_padding2d_schema{"ZeroPadding2D", detail::zero_padding2d_fields};
+inline constexpr KerasSchema cropping2d_schema{"Cropping2D", detail::cropping2d_fields};
 
 /// Upsampling factors (height, width), Keras's `size`.
 template <int H, int W>
@@ -36,6 +55,8 @@ struct IndexMapLayer {
     using input_shape = In;
     using output_shape = Out;
     static constexpr bool pre_is_input = false;
+    static constexpr LrpPolicy lrp = LrpPolicy::own_rule;
+    static constexpr RuleFamily family = RuleFamily::none;
     static constexpr std::string_view lrp_rule_name = "moved back";
     std::vector<WeightRef<T>> weights() { return {}; }
     void check_finite() const {}
@@ -76,7 +97,9 @@ private:
 template <fixed_string Name, class Size = UpSize<2, 2>>
 struct UpSampling2D {
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::upsampling;
+    static constexpr const KerasSchema& keras = up_sampling2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { v.numbers("size", {Size::h, Size::w}); }
     template <ShapeType In>
     using output_shape_for = Shape<In::h * Size::h, In::w * Size::w, In::c>;
 
@@ -84,7 +107,7 @@ struct UpSampling2D {
     struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
         static_assert(In::rank == 3, "UpSampling2D needs an image input (height, width, channels)");
         static constexpr std::string_view name = UpSampling2D::name;
-        static constexpr LayerKind kind = LayerKind::upsampling;
+        static constexpr std::string_view keras_class = UpSampling2D::keras_class;
         using size = Size;
         static int source(int k) {
             using Out = output_shape_for<In>;
@@ -99,7 +122,9 @@ template <fixed_string Name, int Top, int Bottom, int Left, int Right>
 struct ZeroPadding2D {
     static_assert(Top >= 0 && Bottom >= 0 && Left >= 0 && Right >= 0, "ZeroPadding2D: padding must be >= 0");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::zero_padding;
+    static constexpr const KerasSchema& keras = zero_padding2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { v.amounts("padding", Top, Bottom, Left, Right); }
     template <ShapeType In>
     using output_shape_for = Shape<In::h + Top + Bottom, In::w + Left + Right, In::c>;
 
@@ -107,7 +132,7 @@ struct ZeroPadding2D {
     struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
         static_assert(In::rank == 3, "ZeroPadding2D needs an image input (height, width, channels)");
         static constexpr std::string_view name = ZeroPadding2D::name;
-        static constexpr LayerKind kind = LayerKind::zero_padding;
+        static constexpr std::string_view keras_class = ZeroPadding2D::keras_class;
         static constexpr int top = Top, bottom = Bottom, left = Left, right = Right;
         static int source(int k) {
             using Out = output_shape_for<In>;
@@ -123,7 +148,9 @@ template <fixed_string Name, int Top, int Bottom, int Left, int Right>
 struct Cropping2D {
     static_assert(Top >= 0 && Bottom >= 0 && Left >= 0 && Right >= 0, "Cropping2D: cropping must be >= 0");
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::cropping;
+    static constexpr const KerasSchema& keras = cropping2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { v.amounts("cropping", Top, Bottom, Left, Right); }
     template <ShapeType In>
     static constexpr bool fits() {
         static_assert(In::rank == 3, "Cropping2D needs an image input (height, width, channels)");
@@ -137,7 +164,7 @@ struct Cropping2D {
     template <class T, ShapeType In>
     struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
         static constexpr std::string_view name = Cropping2D::name;
-        static constexpr LayerKind kind = LayerKind::cropping;
+        static constexpr std::string_view keras_class = Cropping2D::keras_class;
         static constexpr int top = Top, bottom = Bottom, left = Left, right = Right;
         static int source(int k) {
             using Out = output_shape_for<In>;

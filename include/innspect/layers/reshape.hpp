@@ -4,18 +4,30 @@
 /// channels-last storage untouched. Relevance and gradients are reshaped back unchanged.
 
 #include "innspect/core/fixed_string.hpp"
-#include "innspect/core/layer_kind.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/pass_through_base.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline constexpr KerasField reshape_fields[] = {{.key = "target_shape", .type = FieldType::shape}};
+}  // namespace detail
+/// Keras's Reshape and Flatten configs.
+inline constexpr KerasSchema reshape_schema{"Reshape", detail::reshape_fields};
+inline constexpr KerasSchema flatten_schema{"Flatten", {}};
 
 /// Keras Reshape to `Target` (a `Shape<...>`), which must hold as many values as the input.
 template <fixed_string Name, ShapeType Target>
 struct Reshape {
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::reshape;
+    static constexpr const KerasSchema& keras = reshape_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) {
+        const auto k = Target::keras();
+        v.numbers("target_shape", std::vector<double>(k.begin(), k.end()));
+    }
 
     template <ShapeType In>
     static constexpr bool check() {
@@ -29,7 +41,7 @@ struct Reshape {
     template <class T, ShapeType In>
     struct layer : detail::PassThroughBase<layer<T, In>, T, Linear, In> {
         static constexpr std::string_view name = Reshape::name;
-        static constexpr LayerKind kind = LayerKind::reshape;
+        static constexpr std::string_view keras_class = Reshape::keras_class;
         using input_shape = In;
         using output_shape = output_shape_for<In>;
     };
@@ -39,7 +51,9 @@ struct Reshape {
 template <fixed_string Name>
 struct Flatten {
     static constexpr std::string_view name = Name.view();
-    static constexpr LayerKind kind = LayerKind::reshape;
+    static constexpr const KerasSchema& keras = flatten_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues&) {}
 
     template <ShapeType In>
     using output_shape_for = Shape<In::size>;
@@ -47,7 +61,7 @@ struct Flatten {
     template <class T, ShapeType In>
     struct layer : detail::PassThroughBase<layer<T, In>, T, Linear, In> {
         static constexpr std::string_view name = Flatten::name;
-        static constexpr LayerKind kind = LayerKind::reshape;
+        static constexpr std::string_view keras_class = Flatten::keras_class;
         using input_shape = In;
         using output_shape = output_shape_for<In>;
     };

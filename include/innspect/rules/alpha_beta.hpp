@@ -44,7 +44,7 @@ struct AlphaBeta {
         using T = typename L::scalar;
         const auto& wp = detail::positive_params(ctx, false);
         const auto& wn = detail::negative_params(ctx, false);
-        const auto& own = ctx.layer.params();
+        const auto& own = ctx.params;
         const bool with_bias = bias && own.has_bias;
         const Batch<T> xp = ctx.x.cwiseMax(T(0));
         const Batch<T> xn = ctx.x.cwiseMin(T(0));

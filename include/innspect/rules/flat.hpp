@@ -15,7 +15,7 @@ struct Flat {
     template <class L>
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
         using T = typename L::scalar;
-        const auto& ones = ctx.cache.get("ones", [&] { return ctx.layer.params().map_kernel([](T) { return T(1); }); });
+        const auto& ones = ctx.cache.get("ones", [&] { return ctx.params.map_kernel([](T) { return T(1); }); });
         // n_j = apply(1, 1): zero padding makes out-of-bounds inputs count for nothing.
         const auto& n = ctx.cache.get_batch("flat.n", [&] {
             return ctx.layer.apply(Batch<T>::Ones(1, ctx.x.cols()), ones);

@@ -29,7 +29,7 @@ struct Gamma {
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
         using T = typename L::scalar;
         const T g = T(gamma);
-        const auto& own = ctx.layer.params();
+        const auto& own = ctx.params;
         const bool with_bias = bias && own.has_bias;
         const std::string key = detail::format_number(gamma);
         const auto& up = ctx.cache.get("gamma+" + key, [&] { return own.map_kernel([g](T w) { return w + g * detail::positive(w); }); });

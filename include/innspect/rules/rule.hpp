@@ -54,12 +54,14 @@ private:
     std::map<std::string, Batch<T>> batches_;
 };
 
-/// Everything a rule sees at one linear layer: the layer (its apply / apply_transposed), its
-/// input x, its stored pre-activation z = apply(x, P) with the bias, and its parameter cache.
+/// Everything a rule sees at one linear layer: the layer (its apply / apply_transposed), the
+/// parameters P it is explained with (its own, or with a batch norm merged in), its input x, its
+/// pre-activation z = apply(x, P) with the bias, and a cache for variants of P.
 template <class L>
 struct RuleContext {
     using T = typename L::scalar;
     const L& layer;
+    const LinearParams<T>& params;
     const Batch<T>& x;
     const Batch<T>& z;
     ParamCache<T>& cache;
@@ -119,14 +121,14 @@ T negative(T v) {
 /// The layer's parameters, with or without the bias, cached.
 template <class L>
 const LinearParams<typename L::scalar>& own_params(const RuleContext<L>& ctx, bool bias) {
-    if (bias) return ctx.layer.params();
-    return ctx.cache.get("nobias", [&] { return ctx.layer.params().without_bias(); });
+    if (bias) return ctx.params;
+    return ctx.cache.get("nobias", [&] { return ctx.params.without_bias(); });
 }
 
 /// z with or without the bias: the stored pre-activation is reused when the bias is kept.
 template <class L>
 Batch<typename L::scalar> denominator_z(const RuleContext<L>& ctx, bool bias) {
-    if (bias || !ctx.layer.params().has_bias) return ctx.z;
+    if (bias || !ctx.params.has_bias) return ctx.z;
     return ctx.layer.apply(ctx.x, own_params(ctx, false));
 }
 
@@ -135,7 +137,7 @@ template <class L>
 const LinearParams<typename L::scalar>& positive_params(const RuleContext<L>& ctx, bool bias) {
     using T = typename L::scalar;
     return ctx.cache.get(bias ? "w+b+" : "w+", [&] {
-        auto p = ctx.layer.params().map([](T v) { return positive(v); }, [](T v) { return positive(v); });
+        auto p = ctx.params.map([](T v) { return positive(v); }, [](T v) { return positive(v); });
         if (!bias) p.has_bias = false;
         return p;
     });
@@ -144,7 +146,7 @@ template <class L>
 const LinearParams<typename L::scalar>& negative_params(const RuleContext<L>& ctx, bool bias) {
     using T = typename L::scalar;
     return ctx.cache.get(bias ? "w-b-" : "w-", [&] {
-        auto p = ctx.layer.params().map([](T v) { return negative(v); }, [](T v) { return negative(v); });
+        auto p = ctx.params.map([](T v) { return negative(v); }, [](T v) { return negative(v); });
         if (!bias) p.has_bias = false;
         return p;
     });

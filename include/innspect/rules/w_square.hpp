@@ -14,7 +14,7 @@ struct WSquare {
     template <class L>
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
         using T = typename L::scalar;
-        const auto& w2 = ctx.cache.get("w2", [&] { return ctx.layer.params().map_kernel([](T w) { return w * w; }); });
+        const auto& w2 = ctx.cache.get("w2", [&] { return ctx.params.map_kernel([](T w) { return w * w; }); });
         const auto& d = ctx.cache.get_batch("w2.sum", [&] {
             return ctx.layer.apply(Batch<T>::Ones(1, ctx.x.cols()), w2);
         });

@@ -41,7 +41,7 @@ struct ZBox {
         using T = typename L::scalar;
         const Batch<T> lo = bound(low, ctx.x, "low");
         const Batch<T> hi = bound(high, ctx.x, "high");
-        const auto& p = ctx.cache.get("nobias", [&] { return ctx.layer.params().without_bias(); });
+        const auto& p = ctx.cache.get("nobias", [&] { return ctx.params.without_bias(); });
         const auto& wp = detail::positive_params(ctx, false);
         const auto& wn = detail::negative_params(ctx, false);
         const auto& l = ctx.layer;

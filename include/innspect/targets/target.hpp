@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "innspect/core/errors.hpp"
+#include "innspect/core/fixed_string.hpp"
 #include "innspect/core/layer_info.hpp"
 #include "innspect/core/tensor.hpp"
 
@@ -104,7 +105,33 @@ Target<T> target(std::string layer, Selection<T> sel = select::max<T>()) {
     return t;
 }
 
+/// A target whose layer is named at compile time, `target<"output">(select::index(1))`: an
+/// analyzer checks the name against its model when it compiles (as `Model::layer<"name">` does),
+/// so a typo does not compile.
+template <fixed_string Name, class T>
+struct NamedTarget {
+    Target<T> target;
+};
+
+/// `target<"layer">(sel)`: a target whose layer name the analyzer checks at compile time.
+template <fixed_string Name, class T = float>
+NamedTarget<Name, T> target(Selection<T> sel = select::max<T>()) {
+    return {target<T>(std::string(Name.view()), std::move(sel))};
+}
+
 namespace detail {
+
+/// Gives an analyzer `explain(x, target<"name">(...), ...)`, checked against its model at compile
+/// time; the analyzer says `using ExplainByName<...>::explain;`.
+template <class Derived, class Model>
+struct ExplainByName {
+    template <fixed_string Name, class... Options>
+    auto explain(const Batch<typename Model::scalar>& x, const NamedTarget<Name, typename Model::scalar>& t,
+                 Options&&... options) const {
+        static_assert(Model::has_layer(Name.view()), "explain(x, target<Name>(...)): the model has no layer of this name");
+        return static_cast<const Derived&>(*this).explain(x, t.target, std::forward<Options>(options)...);
+    }
+};
 
 inline std::string describe(const LayerInfo& l) {
     return std::string(l.name) + " " + shape_string(l.output_keras_shape());

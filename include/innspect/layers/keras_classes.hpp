@@ -1,0 +1,50 @@
+#pragma once
+/// \file
+/// Every Keras class innspect has a layer for: the one list that names them all, used where a
+/// Keras class is known only by its name (reading a file's model_config). Adding a layer adds
+/// one line here.
+
+#include <span>
+#include <string_view>
+
+#include "innspect/layers/activation.hpp"
+#include "innspect/layers/batch_normalization.hpp"
+#include "innspect/layers/conv2d.hpp"
+#include "innspect/layers/conv2d_transpose.hpp"
+#include "innspect/layers/dense.hpp"
+#include "innspect/layers/dropout.hpp"
+#include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/pooling.hpp"
+#include "innspect/layers/reshape.hpp"
+#include "innspect/layers/resampling.hpp"
+
+namespace innspect {
+
+inline constexpr const KerasSchema* keras_classes[] = {
+    &dense_schema,
+    &conv2d_schema,
+    &conv2d_transpose_schema,
+    &batch_normalization_schema,
+    &max_pooling2d_schema,
+    &average_pooling2d_schema,
+    &global_average_pooling2d_schema,
+    &up_sampling2d_schema,
+    &zero_padding2d_schema,
+    &cropping2d_schema,
+    &activation_schema,
+    &relu_schema,
+    &leaky_relu_schema,
+    &reshape_schema,
+    &flatten_schema,
+    &dropout_schema,
+    &spatial_dropout2d_schema,
+};
+
+/// The schema of Keras class `name`, or nullptr when innspect has no such layer.
+inline const KerasSchema* find_keras_class(std::string_view name) {
+    for (const KerasSchema* s : keras_classes)
+        if (s->keras_class == name) return s;
+    return nullptr;
+}
+
+}  // namespace innspect
