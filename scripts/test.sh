@@ -5,17 +5,21 @@
 #   scripts/test.sh --sanitize      ASan + UBSan build in build-asan/ (no benchmarks), then ctest
 #                                   (the library's test programs; the consumer, compile-fail and
 #                                   command-line tests only run in the first, to keep CI short)
+#   scripts/test.sh --tsan          ThreadSanitizer build in build-tsan/ of the threads program
+#                                   (tests/threads/: threads sharing one model), then runs it
 #   scripts/test.sh ... -- ARGS     ARGS go to ctest, e.g. -- -R conv2d  or  -- -L consumer
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 sanitize=0
+tsan=0
 ctest_args=()
 while (($#)); do
     case "$1" in
         --sanitize) sanitize=1 ;;
+        --tsan) tsan=1 ;;
         --) shift; ctest_args=("$@"); break ;;
-        -h | --help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -24,6 +28,15 @@ done
 bash scripts/deps.sh
 
 jobs=$(nproc)
+if ((tsan)); then
+    san="-fsanitize=thread -fno-omit-frame-pointer"
+    cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" \
+        "-DCMAKE_CXX_FLAGS=$san" "-DCMAKE_EXE_LINKER_FLAGS=$san" -DINNSPECT_HEADER_CHECK=OFF \
+        -DINNSPECT_BUILD_BENCH=OFF -DINNSPECT_BUILD_EXAMPLES=OFF -DINNSPECT_WERROR=OFF
+    cmake --build build-tsan --target innspect_thread_tests --parallel "$jobs"
+    TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} build-tsan/tests/innspect_thread_tests
+    exit 0
+fi
 if ((sanitize)); then
     build="build-asan"
     san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"

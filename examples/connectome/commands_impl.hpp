@@ -15,7 +15,7 @@
 #include <vector>
 
 #include <innspect/innspect.hpp>
-#include <innspect/io/keras_h5.hpp>
+#include <innspect/io/keras_model.hpp>
 #include <innspect/io/npy.hpp>
 
 #include "cli.hpp"
@@ -133,10 +133,12 @@ innspect::Selection<T> make_selection(const SelectionSpec& s, const LayerInfo& t
     throw usage_error("--target: unknown selection");
 }
 
-/// Loads the Keras weights; the loader's notes and the file's unused arrays go to stderr.
+/// Loads a Keras file: its architecture checked against the seed model first when the file has a
+/// model_config (a mismatch is an innspect::architecture_error naming layer and field, exit 1),
+/// then the weights; the loader's notes and the file's unused arrays go to stderr.
 template <class Model>
 void load_weights(Model& model, const std::filesystem::path& path) {
-    const auto report = innspect::io::load_keras_weights(model, path);
+    const auto report = innspect::io::load_keras_model(model, path);
     for (const auto& note : report.notes)
         std::cerr << program_name << ": " << path.string() << ": " << note << '\n';
     if (!report.extra.empty())
