@@ -141,3 +141,4 @@ for p in "${programs[@]}"; do
 done
 echo
 echo "commit: $label"
+echo "load average at end: $(cut -d ' ' -f 1-3 /proc/loadavg) ($(nproc) cores; other processes inflate wall time more than CPU time)"
