@@ -4,8 +4,9 @@
 #   bench/compile_time.sh [--repeat N] [--ref GITREF]
 #
 # Compiles each program of bench/compile/ N times (default 3) to an object file (-c: linking is
-# not measured) with the project's flags and prints, per program, the median CPU seconds
-# (user + sys), the median wall seconds and the largest peak RSS (MiB), all from /usr/bin/time.
+# not measured) with the project's flags and prints, per program, the median and the minimum CPU
+# seconds (user + sys), the median wall seconds and the largest peak RSS (MiB), all measured by
+# /usr/bin/time. The machine may be busy: CPU seconds are more robust than wall seconds.
 #
 # What is measured:
 #   no --ref      the working tree: its include/ and bench/compile/*.cpp, uncommitted edits
@@ -108,7 +109,7 @@ echo "flags:    $cxx ${flags[*]} -c PROGRAM.cpp"
 echo "machine:  $(nproc) cores, load average $(cut -d ' ' -f 1-3 /proc/loadavg) at start; $repeat run(s) per program"
 echo
 
-declare -A cpu_med wall_med rss_max
+declare -A cpu_med cpu_min wall_med rss_max
 for p in "${programs[@]}"; do
     : >"$work/$p.runs"
     for ((i = 1; i <= repeat; i++)); do
@@ -127,17 +128,19 @@ for p in "${programs[@]}"; do
             "$p" "$i" "$repeat" "$cpu" "$wall" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" >&2
     done
     cpu_med[$p]="$(cut -d ' ' -f 1 "$work/$p.runs" | median)"
+    cpu_min[$p]="$(cut -d ' ' -f 1 "$work/$p.runs" | sort -g | head -n 1)"
     wall_med[$p]="$(cut -d ' ' -f 2 "$work/$p.runs" | median)"
     rss_max[$p]="$(cut -d ' ' -f 3 "$work/$p.runs" | sort -g | tail -n 1)"
 done
 
 echo
-printf '| %-24s | %-12s | %10s | %11s | %17s | %4s |\n' program source "CPU s (med)" "wall s (med)" "peak RSS MiB (max)" runs
-printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "$(printf -- '-%.0s' {1..14})" \
-    "$(printf -- '-%.0s' {1..13})" "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..20})" "------"
+printf '| %-24s | %-12s | %11s | %11s | %12s | %18s | %4s |\n' \
+    program source "CPU s (med)" "CPU s (min)" "wall s (med)" "peak RSS MiB (max)" runs
+echo "|--------------------------|--------------|-------------|-------------|--------------|--------------------|------|"
 for p in "${programs[@]}"; do
-    printf '| %-24s | %-12s | %11.2f | %12.2f | %18.1f | %4d |\n' "$p.cpp" "${origin[$p]}" \
-        "${cpu_med[$p]}" "${wall_med[$p]}" "$(awk -v k="${rss_max[$p]}" 'BEGIN { print k / 1024 }')" "$repeat"
+    printf '| %-24s | %-12s | %11.2f | %11.2f | %12.2f | %18.1f | %4d |\n' "$p.cpp" "${origin[$p]}" \
+        "${cpu_med[$p]}" "${cpu_min[$p]}" "${wall_med[$p]}" "$(awk -v k="${rss_max[$p]}" 'BEGIN { print k / 1024 }')" \
+        "$repeat"
 done
 echo
 echo "commit: $label"
