@@ -81,9 +81,15 @@ TEST_CASE("npy hostile files: every one is an io_error naming the file and the p
         }
         const auto bytes = bytes_of(hostile(file));
         const std::string name = std::string("memory:") + file;
-        CHECK_THROWS_WITH_AS(read_npy_from_memory<float>(bytes, name),
-                             doctest::Contains(std::string("read_npy: '") + name + "': " + std::string(phrase)),
-                             innspect::io_error);
+        std::string msg;
+        try {
+            (void)read_npy_from_memory<float>(bytes, name);
+        } catch (const innspect::io_error& e) {
+            msg = e.what();
+        }
+        CAPTURE(msg);
+        CHECK(contains(msg, "read_npy: '" + name + "': "));
+        CHECK(contains(msg, phrase));
     }
 }
 
