@@ -45,12 +45,12 @@ for h in npy keras_h5 h5_metadata; do [ -x "$build/fuzz_$h" ] && harnesses+=("$h
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-mkdir -p "$build/artifacts"
+rm -rf "$build/artifacts"; mkdir -p "$build/artifacts"
 if ((!replay_only)) && ((seconds > 0)); then
     for h in "${harnesses[@]}"; do
         echo "== fuzz_$h: $seconds s"
         "$build/fuzz_$h" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=1048576 -print_final_stats=1 \
-            -artifact_prefix="$build/artifacts/$h-" "$build/corpus/$h" 2>&1 | grep -E "^#[0-9]+ +(DONE|INITED)|stat::|ERROR|SUMMARY" || true
+            -artifact_prefix="$build/artifacts/$h-" "$build/corpus/$h" 2>&1 | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR|SUMMARY" || true
     done
 fi
 # Replay every seed and regression input once (no mutation): must all pass.
@@ -58,7 +58,7 @@ status=0
 for h in "${harnesses[@]}"; do
     echo "== replay fuzz_$h on seeds and regressions"
     "$build/fuzz_$h" -runs=0 -rss_limit_mb=4096 -malloc_limit_mb=1048576 "$build/corpus/$h" > "$build/replay_$h.log" 2>&1 || { status=1; tail -30 "$build/replay_$h.log"; }
-    grep -E "^#[0-9]+ +(INITED|DONE)" "$build/replay_$h.log" | tail -1 || true
+    grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)" "$build/replay_$h.log" | tail -1 || true
 done
 ls "$build"/artifacts/* > /dev/null 2>&1 && { echo "fuzz.sh: findings in $build/artifacts/:"; ls "$build/artifacts"; status=1; }
 exit $status
