@@ -30,10 +30,13 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <new>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -43,6 +46,7 @@
 
 #include "innspect/core/errors.hpp"
 #include "innspect/core/weights.hpp"
+#include "innspect/io/limits.hpp"
 
 namespace innspect::io {
 
@@ -150,76 +154,304 @@ inline std::string dtype_name(hid_t type) {
         case H5T_STRING: return "string";
         case H5T_ENUM: return "enum" + bits + " (numpy bool?)";
         case H5T_COMPOUND: return "compound";
+        case H5T_ARRAY: return "array";
+        case H5T_VLEN: return "variable-length sequence";
+        case H5T_OPAQUE: return "opaque";
+        case H5T_REFERENCE: return "reference";
+        case H5T_BITFIELD: return "bitfield";
         default: return "HDF5 type class " + std::to_string(static_cast<int>(H5Tget_class(type)));
     }
 }
 
-/// Number of elements of a dataspace: 1 for a scalar, 0 for a null dataspace.
-inline std::size_t space_size(hid_t space) {
-    const hssize_t n = H5Sget_simple_extent_npoints(space);
-    return n < 0 ? 0 : static_cast<std::size_t>(n);
+/// `text` fit for an error message: bytes outside printable ASCII as \xNN, cut after `max_chars`.
+inline std::string printable(std::string_view text, std::size_t max_chars = 200) {
+    constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            s += static_cast<char>(c);
+        } else {
+            s += "\\x";
+            s += hex[c >> 4];
+            s += hex[c & 0xf];
+        }
+    }
+    if (text.size() > max_chars) s += "...";
+    return s;
+}
+
+/// The byte offset of the first invalid UTF-8 sequence in `s` (overlong forms, surrogates and
+/// code points above U+10FFFF are invalid), or npos if `s` is valid UTF-8.
+inline std::size_t utf8_error_offset(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = 0;
+        std::uint32_t cp = 0, min = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2, cp = c & 0x1fu, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3, cp = c & 0x0fu, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4, cp = c & 0x07u, min = 0x10000;
+        } else {
+            return i;
+        }
+        if (s.size() - i < len) return i;
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xc0) != 0x80) return i;
+            cp = (cp << 6) | (cc & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+/// Refuses an HDF5 attribute's string with a NUL inside (C APIs would silently cut it there) or
+/// bytes that are not UTF-8 (Keras decodes every name as UTF-8).
+inline void check_attr_string(std::string_view s, std::size_t index, std::size_t count, const std::string& what) {
+    const std::string which = count == 1 ? std::string() : " entry " + std::to_string(index);
+    if (const auto nul = s.find('\0'); nul != std::string_view::npos)
+        throw io_error(what + which + " has a NUL byte inside the string, at byte " + std::to_string(nul) + " (\"" +
+                       printable(s) + "\"); a name with a NUL in it would be cut there");
+    if (const auto bad = utf8_error_offset(s); bad != std::string_view::npos)
+        throw io_error(what + which + " is not valid UTF-8 (at byte " + std::to_string(bad) + ": \"" +
+                       printable(s) + "\")");
 }
 
 /// Reads a string attribute (scalar or 1-D; fixed-length or variable-length) as a list. An
 /// attribute with no elements of any type gives {}: Keras writes an empty name list as an empty
-/// float64 array. Throws io_error for non-empty non-string attributes.
-inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, const std::string& where) {
+/// float64 array. Throws io_error for non-empty non-string attributes, attributes larger than
+/// `limits.max_attribute_bytes`, strings with a NUL inside or invalid UTF-8, and HDF5 failures.
+///
+/// Fixed-length strings are read as the raw bytes of their own type (no conversion, so HDF5
+/// cannot cut a string at a NUL before we see it) into a buffer sized from the checked
+/// element count x width. Variable-length strings live in HDF5's global heap: they are read
+/// only when the file's type says so, with the count bounded first.
+inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, const std::string& where,
+                                                 const ReadLimits& limits = {}) {
+    const std::string what = where + ": attribute '" + name + "'";
     h5_id attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-    if (!attr) throw io_error(with_h5_reason(where + ": cannot open attribute '" + name + "'"));
+    if (!attr) throw io_error(with_h5_reason(what + ": cannot open"));
     h5_id type(H5Aget_type(attr.get()), H5Tclose);
     h5_id space(H5Aget_space(attr.get()), H5Sclose);
-    if (!type || !space) throw io_error(with_h5_reason(where + ": cannot inspect attribute '" + name + "'"));
-    const std::size_t n = space_size(space.get());
+    if (!type || !space) throw io_error(with_h5_reason(what + ": cannot inspect"));
+    const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
+    if (space_class == H5S_NULL) return {};
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+    if (space_class == H5S_NO_CLASS || rank < 0 || points < 0)
+        throw io_error(with_h5_reason(what + ": cannot read its dataspace"));
+    const auto n = static_cast<std::size_t>(points);
     if (n == 0) return {};
-    if (H5Tget_class(type.get()) != H5T_STRING)
-        throw io_error(where + ": attribute '" + name + "' should hold strings, it holds " +
-                       std::to_string(n) + " values of type " + dtype_name(type.get()));
+    const H5T_class_t type_class = H5Tget_class(type.get());
+    if (type_class != H5T_STRING)
+        throw io_error(what + " should hold strings, it holds " + std::to_string(n) + " values of type " +
+                       dtype_name(type.get()));
+    if (rank > 1)
+        throw io_error(what + " should be one string or a list of strings, it has rank " + std::to_string(rank));
 
     std::vector<std::string> out;
-    out.reserve(n);
-    h5_id mem(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    if (H5Tis_variable_str(type.get()) > 0) {
-        H5Tset_size(mem.get(), H5T_VARIABLE);
+    const htri_t variable = H5Tis_variable_str(type.get());
+    if (variable < 0) throw io_error(with_h5_reason(what + ": cannot inspect its string type"));
+    if (variable > 0) {
+        if (n > limits.max_attribute_bytes / sizeof(char*))
+            throw io_error(what + " declares " + std::to_string(n) + " strings, more than the limit of " +
+                           byte_count_string(limits.max_attribute_bytes) + " (ReadLimits::max_attribute_bytes)");
+        h5_id mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        if (!mem || H5Tset_size(mem.get(), H5T_VARIABLE) < 0 || H5Tset_cset(mem.get(), H5Tget_cset(type.get())) < 0)
+            throw io_error(with_h5_reason(what + ": cannot make a memory string type"));
         std::vector<char*> buf(n, nullptr);
-        if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
-            throw io_error(with_h5_reason(where + ": cannot read attribute '" + name + "'"));
+        const herr_t status = H5Aread(attr.get(), mem.get(), buf.data());
+        // Copy, then free every string the library allocated, before any check can throw.
+        std::uint64_t total = 0;
+        out.reserve(n);
         for (char* s : buf) {
-            out.emplace_back(s != nullptr ? s : "");
-            H5free_memory(s);  // the library allocated each string
+            if (s != nullptr && status >= 0) {
+                total += std::strlen(s);
+                if (total <= limits.max_attribute_bytes) out.emplace_back(s);
+            }
+            H5free_memory(s);
         }
+        if (status < 0) throw io_error(with_h5_reason(what + ": cannot read"));
+        if (total > limits.max_attribute_bytes)
+            throw io_error(what + " holds " + byte_count_string(total) + " of strings, more than the limit of " +
+                           byte_count_string(limits.max_attribute_bytes) + " (ReadLimits::max_attribute_bytes)");
+        out.resize(n);  // null pointers (unset strings) read as ""
     } else {
         const std::size_t width = H5Tget_size(type.get());
-        H5Tset_size(mem.get(), width);
-        H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
-        std::vector<char> buf(n * width, '\0');
-        if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
-            throw io_error(with_h5_reason(where + ": cannot read attribute '" + name + "'"));
-        const bool space_padded = H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD;
+        if (width == 0) throw io_error(with_h5_reason(what + ": cannot read its string width"));
+        const auto bytes = checked_mul(n, width);
+        if (!bytes || *bytes > limits.max_attribute_bytes)
+            throw io_error(what + " declares " + std::to_string(n) + " strings of " + std::to_string(width) +
+                           " bytes, more than the limit of " + byte_count_string(limits.max_attribute_bytes) +
+                           " (ReadLimits::max_attribute_bytes)");
+        h5_id mem(H5Tcopy(type.get()), H5Tclose);  // the file's own type: the raw bytes, no conversion
+        if (!mem) throw io_error(with_h5_reason(what + ": cannot copy its string type"));
+        std::vector<char> buf(static_cast<std::size_t>(*bytes), '\0');
+        if (H5Aread(attr.get(), mem.get(), buf.data()) < 0) throw io_error(with_h5_reason(what + ": cannot read"));
+        const H5T_str_t pad = H5Tget_strpad(type.get());
+        out.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
-            std::string s(buf.data() + i * width, width);
-            s.erase(std::min(s.find('\0'), s.size()));
-            if (space_padded) s.erase(s.find_last_not_of(' ') + 1);
-            out.push_back(std::move(s));
+            std::string_view s(buf.data() + i * width, width);
+            if (pad == H5T_STR_NULLTERM) {
+                s = s.substr(0, s.find('\0'));  // by definition the string ends at its first NUL
+            } else {
+                // NULLPAD (what numpy / h5py write) or SPACEPAD: only trailing padding is padding.
+                const char fill = pad == H5T_STR_SPACEPAD ? ' ' : '\0';
+                const std::size_t end = s.find_last_not_of(fill);
+                s = s.substr(0, end == std::string_view::npos ? 0 : end + 1);
+            }
+            out.emplace_back(s);
         }
     }
+    for (std::size_t i = 0; i < out.size(); ++i) check_attr_string(out[i], i, out.size(), what);
     return out;
 }
 
-inline bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+/// True if `obj` has an attribute `name`; io_error if HDF5 cannot tell (a damaged object header).
+inline bool has_attr(hid_t obj, const std::string& name, const std::string& where) {
+    const htri_t e = H5Aexists(obj, name.c_str());
+    if (e < 0) throw io_error(with_h5_reason(where + ": cannot look up attribute '" + name + "'"));
+    return e > 0;
+}
 
 /// Keras's load_attributes_from_hdf5_group: `name` itself, or the chunks name0, name1, ...
 /// Returns nullopt if neither exists.
 inline std::optional<std::vector<std::string>> read_keras_list_attr(hid_t obj, const std::string& name,
-                                                                    const std::string& where) {
-    if (has_attr(obj, name)) return read_string_attr(obj, name.c_str(), where);
-    if (!has_attr(obj, name + "0")) return std::nullopt;
+                                                                    const std::string& where,
+                                                                    const ReadLimits& limits = {}) {
+    if (has_attr(obj, name, where)) return read_string_attr(obj, name.c_str(), where, limits);
+    if (!has_attr(obj, name + "0", where)) return std::nullopt;
     std::vector<std::string> all;
-    for (int chunk = 0; has_attr(obj, name + std::to_string(chunk)); ++chunk) {
-        auto part = read_string_attr(obj, (name + std::to_string(chunk)).c_str(), where);
+    std::uint64_t total = 0;
+    for (int chunk = 0; has_attr(obj, name + std::to_string(chunk), where); ++chunk) {
+        auto part = read_string_attr(obj, (name + std::to_string(chunk)).c_str(), where, limits);
+        for (const auto& s : part) total += s.size();
+        if (total > limits.max_attribute_bytes)
+            throw io_error(where + ": attributes '" + name + "0', '" + name + "1', ... hold more than the limit of " +
+                           byte_count_string(limits.max_attribute_bytes) + " (ReadLimits::max_attribute_bytes)");
         all.insert(all.end(), part.begin(), part.end());
     }
     return all;
+}
+
+/// Why `path` cannot name an object inside the group it is looked up in ("" if it can): it must
+/// be relative, with no empty, "." or ".." component. HDF5 resolves "/x" from the file's root
+/// whatever group it is given, so such a name would reach outside the layer's group.
+inline std::string relative_path_problem(std::string_view path) {
+    if (path.empty()) return "is empty";
+    if (path.front() == '/') return "is an absolute path (starts with '/'): it would be looked up outside its group";
+    if (path.find('\0') != std::string_view::npos) return "has a NUL byte inside";
+    for (std::size_t start = 0;;) {
+        const std::size_t slash = path.find('/', start);
+        const std::string_view comp = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+        if (comp.empty()) return "has an empty component ('//' or a trailing '/')";
+        if (comp == "." || comp == "..")
+            return "has a '" + std::string(comp) + "' component: names must stay inside their group";
+        if (slash == std::string_view::npos) return {};
+        start = slash + 1;
+    }
+}
+
+/// For H5Pset_elink_cb: refuse to follow any external link (a link into another file).
+inline herr_t refuse_external_link(const char*, const char*, const char*, const char*, unsigned*, hid_t,
+                                   void*) {
+    return -1;
+}
+
+/// A link-access property list that never follows external links (defence in depth: the
+/// walker below never asks HDF5 to follow a link that is not a hard link anyway).
+inline h5_id no_external_links_access() {
+    h5_id lapl(H5Pcreate(H5P_LINK_ACCESS), H5Pclose);
+    if (!lapl || H5Pset_elink_cb(lapl.get(), refuse_external_link, nullptr) < 0)
+        throw io_error(with_h5_reason("cannot make an HDF5 link access property list"));
+    return lapl;
+}
+
+enum class h5_kind { group, dataset };
+
+inline std::string h5_kind_name(H5I_type_t t) {
+    switch (t) {
+        case H5I_GROUP: return "group";
+        case H5I_DATASET: return "dataset";
+        case H5I_DATATYPE: return "named datatype";
+        default: return "HDF5 object of type " + std::to_string(static_cast<int>(t));
+    }
+}
+
+/// Opens `path` below `parent`, one component at a time: every component must be a hard link
+/// (a soft link could point anywhere in the file, an external link into another file), every
+/// intermediate object a group and the last one of `kind`. `path` must pass
+/// relative_path_problem(). `what` starts every message ("file 'f.h5': layer dense_1: weight").
+inline h5_id open_below(hid_t parent, std::string_view path, h5_kind kind, const std::string& what) {
+    const std::string named = what + " '" + printable(path) + "'";
+    if (const auto problem = relative_path_problem(path); !problem.empty()) throw io_error(named + " " + problem);
+    const h5_id lapl = no_external_links_access();
+    h5_id current;
+    hid_t at = parent;
+    for (std::size_t start = 0;;) {
+        const std::size_t slash = path.find('/', start);
+        const bool last = slash == std::string_view::npos;
+        const std::string comp(path.substr(start, last ? slash : slash - start));
+        const std::string so_far(path.substr(0, last ? path.size() : slash));
+        const std::string step = so_far == path ? named : named + ": '" + printable(so_far) + "'";
+        const htri_t exists = H5Lexists(at, comp.c_str(), lapl.get());
+        if (exists < 0) throw io_error(with_h5_reason(step + ": cannot look it up"));
+        if (exists == 0) throw io_error(step + (so_far == path ? ": no such object" : ": no such group"));
+        H5L_info_t info;
+        if (H5Lget_info(at, comp.c_str(), &info, lapl.get()) < 0)
+            throw io_error(with_h5_reason(step + ": cannot read its link"));
+        if (info.type != H5L_TYPE_HARD)
+            throw io_error(step + " is " +
+                           (info.type == H5L_TYPE_EXTERNAL ? std::string("an external link (into another file)")
+                            : info.type == H5L_TYPE_SOFT   ? std::string("a soft link")
+                                                           : std::string("a user-defined link")) +
+                           "; only objects stored in this file under their own name are read");
+        h5_id obj(H5Oopen(at, comp.c_str(), lapl.get()), H5Oclose);
+        if (!obj) throw io_error(with_h5_reason(step + ": cannot open"));
+        const H5I_type_t type = H5Iget_type(obj.get());
+        const H5I_type_t want = last && kind == h5_kind::dataset ? H5I_DATASET : H5I_GROUP;
+        if (type != want)
+            throw io_error(step + " is a " + h5_kind_name(type) + ", expected a " + h5_kind_name(want));
+        current = std::move(obj);
+        at = current.get();
+        if (last) return current;
+        start = slash + 1;
+    }
+}
+
+/// Refuses a dataset whose values would come from elsewhere: external raw storage (plain files
+/// named in the dataset's creation properties) or a virtual dataset (mapped from other datasets,
+/// possibly in other files).
+inline void check_dataset_storage(hid_t dset, const std::string& what) {
+    const h5_id dcpl(H5Dget_create_plist(dset), H5Pclose);
+    if (!dcpl) throw io_error(with_h5_reason(what + ": cannot read its creation properties"));
+    const int external = H5Pget_external_count(dcpl.get());
+    if (external < 0) throw io_error(with_h5_reason(what + ": cannot read its storage properties"));
+    if (external > 0) {
+        char name[256] = {};
+        off_t offset = 0;
+        hsize_t size = 0;
+        std::string first;
+        if (H5Pget_external(dcpl.get(), 0, sizeof name - 1, name, &offset, &size) >= 0)
+            first = " (first: '" + printable(std::string_view(name, static_cast<std::size_t>(std::find(name, name + sizeof name, '\0') - name))) + "')";
+        throw io_error(what + " keeps its values in " + std::to_string(external) + " external file(s)" + first +
+                       "; only datasets stored inside the file are read");
+    }
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (layout < 0) throw io_error(with_h5_reason(what + ": cannot read its storage layout"));
+#if H5_VERSION_GE(1, 10, 0)
+    if (layout == H5D_VIRTUAL)
+        throw io_error(what + " is a virtual dataset (its values are mapped from other datasets or files); "
+                              "only datasets stored inside the file are read");
+#endif
 }
 
 /// "kernel:0" -> "kernel": the role is the last path component without TensorFlow's ":<n>".
@@ -281,17 +513,25 @@ struct KerasH5Layer {
 };
 
 /// Low-level reader of a Keras 2.x HDF5 weight file. The constructor reads all metadata (layer
-/// names, weight names, shapes, dtypes, model_config); values are read on demand.
+/// names, weight names, shapes, dtypes, model_config) and keeps every weight dataset open;
+/// values are read on demand, always from the dataset whose shape and type were checked.
 ///
 /// The weights root is found as Keras 2.x's load_weights() does: the file root if it carries
 /// `layer_names`, otherwise `/model_weights`.
 ///
+/// Files are treated as untrusted. Layer names and weight names are looked up one path component
+/// at a time below their group: an absolute name ("/x/kernel:0"), an empty, "." or ".." component,
+/// a soft or external link, an object of the wrong kind (a dataset where a group belongs or the
+/// reverse), external raw storage and virtual datasets are all refused. Attributes are bounded by
+/// ReadLimits::max_attribute_bytes and must be UTF-8 without NUL bytes inside.
+///
 /// Throws io_error naming the path if the file is missing, not HDF5, truncated, or not in the
-/// Keras 2.x layout (no layer_names; a named layer group or dataset missing). HDF5's own error
-/// printing is silenced; its reason is appended to the message.
+/// Keras 2.x layout (no layer_names; a named layer group or dataset missing), or breaks any rule
+/// above. HDF5's own error printing is silenced; its reason is appended to the message.
 class KerasH5File {
 public:
-    explicit KerasH5File(const std::filesystem::path& path) : path_(path) {
+    explicit KerasH5File(const std::filesystem::path& path, const ReadLimits& limits = {})
+        : path_(path), limits_(limits) {
         const detail::h5_silence quiet;
         const std::string where = "Keras weight file '" + path_.string() + "'";
         std::error_code ec;
@@ -300,35 +540,25 @@ public:
         // HDF5's reason tells unreadable / not HDF5 ("file signature not found") / truncated apart.
         file_ = detail::h5_id(H5Fopen(path_.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
         if (!file_) throw io_error(detail::with_h5_reason(where + ": cannot open as HDF5"));
+        read_metadata(where);
+    }
 
-        if (detail::has_attr(file_.get(), "model_config"))
-            model_config_ = read_scalar_string(file_.get(), "model_config", where);
-        if (detail::has_attr(file_.get(), "keras_version"))
-            keras_version_ = read_scalar_string(file_.get(), "keras_version", where);
-        if (detail::has_attr(file_.get(), "backend"))
-            backend_ = read_scalar_string(file_.get(), "backend", where);
-
-        auto names = detail::read_keras_list_attr(file_.get(), "layer_names", where);
-        if (names) {
-            root_ = "/";
-            layout_ = KerasLayout::save_weights;
-        } else if (H5Lexists(file_.get(), "model_weights", H5P_DEFAULT) > 0) {
-            root_ = "/model_weights/";
-            layout_ = KerasLayout::model_save;
-            const detail::h5_id group(H5Gopen2(file_.get(), "model_weights", H5P_DEFAULT), H5Gclose);
-            if (!group) throw io_error(detail::with_h5_reason(where + ": cannot open group /model_weights"));
-            names = detail::read_keras_list_attr(group.get(), "layer_names", where + ", /model_weights");
-            if (keras_version_.empty() && detail::has_attr(group.get(), "keras_version"))
-                keras_version_ = read_scalar_string(group.get(), "keras_version", where);
-            if (backend_.empty() && detail::has_attr(group.get(), "backend"))
-                backend_ = read_scalar_string(group.get(), "backend", where);
-        }
-        if (!names)
-            throw io_error(
-                where + ": not a Keras 2.x weight file (no 'layer_names' attribute at / or /model_weights)");
-
-        layers_.reserve(names->size());
-        for (auto& name : *names) layers_.push_back(read_layer(std::move(name), where));
+    /// Reads a Keras weight file from memory (HDF5's core driver; the bytes are copied), e.g. a
+    /// file received over the network. `name` stands for the path in messages and path().
+    static KerasH5File from_memory(std::span<const unsigned char> image, const std::string& name = "<memory>",
+                                   const ReadLimits& limits = {}) {
+        KerasH5File f(name, limits, memory_tag{});
+        const detail::h5_silence quiet;
+        const std::string where = "Keras weight file '" + name + "'";
+        if (image.empty()) throw io_error(where + ": cannot open as HDF5 (the image is empty)");
+        const detail::h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (!fapl || H5Pset_fapl_core(fapl.get(), 64 * 1024, 0) < 0 ||
+            H5Pset_file_image(fapl.get(), const_cast<unsigned char*>(image.data()), image.size()) < 0)
+            throw io_error(detail::with_h5_reason(where + ": cannot set up an in-memory HDF5 file"));
+        f.file_ = detail::h5_id(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+        if (!f.file_) throw io_error(detail::with_h5_reason(where + ": cannot open as HDF5"));
+        f.read_metadata(where);
+        return f;
     }
 
     KerasH5File(const KerasH5File&) = delete;
@@ -339,6 +569,8 @@ public:
 
     /// The path given to the constructor.
     const std::filesystem::path& path() const noexcept { return path_; }
+    /// The limits given to the constructor.
+    const ReadLimits& limits() const noexcept { return limits_; }
     /// model.save() (weights under /model_weights) or model.save_weights() (weights at /).
     KerasLayout layout() const noexcept { return layout_; }
     /// "/" or "/model_weights/": the group holding the layer groups.
@@ -366,67 +598,182 @@ public:
         return nullptr;
     }
 
-    /// Reads `array` of `layer` (both from layers()) in C order, converted to T (float or double).
-    /// Only float32 and float64 data are accepted: anything else (int32, float16, ...) is more
-    /// likely a wrong file than a weight, so it throws io_error naming the layer and the dtype.
-    /// Values are not checked here (load_keras_weights() checks finiteness).
+    /// Reads `array` of `layer` (both from layers(), or equal by name to one there) in C order,
+    /// converted to T (float or double). The values come from the dataset opened, checked and kept
+    /// by the constructor, never from a path looked up again, and the number of values read is
+    /// checked against the buffer. Only float32 and float64 data are accepted: anything else
+    /// (int32, float16, strings, compounds) is more likely a wrong file than a weight, so it throws
+    /// io_error naming the layer and the dtype; so does an array larger than
+    /// ReadLimits::max_array_bytes. Values are not checked here (load_keras_weights() checks finiteness).
     template <class T>
     std::vector<T> read(const KerasH5Layer& layer, const KerasH5Array& array) const {
         static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
                       "Keras weights can be read as float or double only.");
         const detail::h5_silence quiet;
-        if (array.dtype != "float32" && array.dtype != "float64")
-            throw io_error(layer.name + ": " + array.role + " ('" + array.name + "') has dtype " +
-                           array.dtype + " in '" + path_.string() +
-                           "'; only float32 and float64 weights are supported");
-        const std::string dset_path = root_ + layer.name + "/" + array.name;
-        const detail::h5_id dset(H5Dopen2(file_.get(), dset_path.c_str(), H5P_DEFAULT), H5Dclose);
-        if (!dset)
-            throw io_error(
-                detail::with_h5_reason("'" + path_.string() + "': cannot open dataset " + dset_path));
-        std::vector<T> out(detail::element_count(array.shape));
+        const auto [li, ai] = locate(layer, array);
+        const KerasH5Layer& l = layers_[li];
+        const KerasH5Array& a = l.weights[ai];
+        const hid_t dset = datasets_[li][ai].get();
+        const std::string what = "'" + path_.string() + "': layer " + l.name + ", weight '" + a.name + "'";
+        if (a.dtype != "float32" && a.dtype != "float64")
+            throw io_error(l.name + ": " + a.role + " ('" + a.name + "') has dtype " + a.dtype + " in '" +
+                           path_.string() + "'; only float32 and float64 weights are supported");
+        // The type and extent of the very dataset read (not of a name looked up again).
+        const detail::h5_id type(H5Dget_type(dset), H5Tclose);
+        const detail::h5_id space(H5Dget_space(dset), H5Sclose);
+        if (!type || !space) throw io_error(detail::with_h5_reason(what + ": cannot inspect the dataset"));
+        const std::size_t file_size = H5Tget_size(type.get());
+        if (H5Tget_class(type.get()) != H5T_FLOAT || (file_size != 4 && file_size != 8))
+            throw io_error(what + ": the dataset's type is " + detail::dtype_name(type.get()) +
+                           ", not float32 or float64");
+        const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+        const auto count = checked_count(a.shape);
+        if (points < 0 || !count || static_cast<std::uint64_t>(points) != *count)
+            throw io_error(what + ": the dataset holds " + std::to_string(points) + " values, its shape " +
+                           detail::shape_string(a.shape) + " says " +
+                           (count ? std::to_string(*count) : std::string("more than 2^64")));
+        const auto bytes = detail::checked_mul(*count, std::max(sizeof(T), file_size));
+        if (!bytes || *bytes > limits_.max_array_bytes)
+            throw io_error(what + ": shape " + detail::shape_string(a.shape) + " needs " +
+                           (bytes ? detail::byte_count_string(*bytes) : std::string("more than 2^64 bytes")) +
+                           ", more than the limit of " + detail::byte_count_string(limits_.max_array_bytes) +
+                           " (ReadLimits::max_array_bytes)");
+        std::vector<T> out;
+        try {
+            out.resize(static_cast<std::size_t>(*count));
+        } catch (const std::bad_alloc&) {
+            throw io_error(what + ": cannot allocate " + detail::byte_count_string(*bytes));
+        }
+        if (out.empty()) return out;
+        // The memory side says how many values fit; HDF5 refuses a file selection of another size.
+        const hsize_t n = out.size();
+        const detail::h5_id mem_space(H5Screate_simple(1, &n, nullptr), H5Sclose);
         const hid_t mem = std::is_same_v<T, float> ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-        if (!out.empty() && H5Dread(dset.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
-            throw io_error(
-                detail::with_h5_reason("'" + path_.string() + "': cannot read dataset " + dset_path));
+        if (!mem_space || H5Dread(dset, mem, mem_space.get(), H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+            throw io_error(detail::with_h5_reason(what + ": cannot read the dataset"));
         return out;
     }
 
 private:
-    static std::string read_scalar_string(hid_t obj, const char* name, const std::string& where) {
-        auto v = detail::read_string_attr(obj, name, where);
+    struct memory_tag {};
+    KerasH5File(std::filesystem::path path, const ReadLimits& limits, memory_tag)
+        : path_(std::move(path)), limits_(limits) {}
+
+    /// product(shape) of a shape read from the file (non-negative by construction), checked.
+    static std::optional<std::uint64_t> checked_count(const std::vector<std::int64_t>& shape) {
+        std::vector<std::uint64_t> dims;
+        for (const auto d : shape) {
+            if (d < 0) return std::nullopt;
+            dims.push_back(static_cast<std::uint64_t>(d));
+        }
+        return detail::checked_product(dims);
+    }
+
+    /// Index of (layer, array) in layers_: the same objects, or else the same names.
+    std::pair<std::size_t, std::size_t> locate(const KerasH5Layer& layer, const KerasH5Array& array) const {
+        for (std::size_t i = 0; i < layers_.size(); ++i)
+            if (&layers_[i] == &layer)
+                for (std::size_t j = 0; j < layers_[i].weights.size(); ++j)
+                    if (&layers_[i].weights[j] == &array) return {i, j};
+        for (std::size_t i = 0; i < layers_.size(); ++i)
+            if (layers_[i].name == layer.name)
+                for (std::size_t j = 0; j < layers_[i].weights.size(); ++j)
+                    if (layers_[i].weights[j].name == array.name) return {i, j};
+        throw io_error("'" + path_.string() + "': layer " + detail::printable(layer.name) + " has no weight '" +
+                       detail::printable(array.name) + "' in this file");
+    }
+
+    void read_metadata(const std::string& where) {
+        const detail::h5_id root(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose);
+        if (!root) throw io_error(detail::with_h5_reason(where + ": cannot open the root group"));
+        if (detail::has_attr(root.get(), "model_config", where))
+            model_config_ = read_scalar_string(root.get(), "model_config", where);
+        if (detail::has_attr(root.get(), "keras_version", where))
+            keras_version_ = read_scalar_string(root.get(), "keras_version", where);
+        if (detail::has_attr(root.get(), "backend", where))
+            backend_ = read_scalar_string(root.get(), "backend", where);
+
+        auto names = detail::read_keras_list_attr(root.get(), "layer_names", where, limits_);
+        detail::h5_id weights_group;
+        if (names) {
+            root_ = "/";
+            layout_ = KerasLayout::save_weights;
+        } else {
+            const htri_t has_weights = H5Lexists(root.get(), "model_weights", H5P_DEFAULT);
+            if (has_weights < 0) throw io_error(detail::with_h5_reason(where + ": cannot look up /model_weights"));
+            if (has_weights > 0) {
+                root_ = "/model_weights/";
+                layout_ = KerasLayout::model_save;
+                weights_group = detail::open_below(root.get(), "model_weights", detail::h5_kind::group,
+                                                   where + ": weights group");
+                const std::string in_group = where + ", /model_weights";
+                names = detail::read_keras_list_attr(weights_group.get(), "layer_names", in_group, limits_);
+                if (keras_version_.empty() && detail::has_attr(weights_group.get(), "keras_version", in_group))
+                    keras_version_ = read_scalar_string(weights_group.get(), "keras_version", in_group);
+                if (backend_.empty() && detail::has_attr(weights_group.get(), "backend", in_group))
+                    backend_ = read_scalar_string(weights_group.get(), "backend", in_group);
+            }
+        }
+        if (!names)
+            throw io_error(
+                where + ": not a Keras 2.x weight file (no 'layer_names' attribute at / or /model_weights)");
+
+        const hid_t group = weights_group ? weights_group.get() : root.get();
+        layers_.reserve(names->size());
+        datasets_.reserve(names->size());
+        for (auto& name : *names) read_layer(group, std::move(name), where);
+    }
+
+    std::string read_scalar_string(hid_t obj, const char* name, const std::string& where) const {
+        auto v = detail::read_string_attr(obj, name, where, limits_);
         if (v.size() != 1)
             throw io_error(where + ": attribute '" + name + "' should be one string, it holds " +
                            std::to_string(v.size()));
         return std::move(v.front());
     }
 
-    KerasH5Layer read_layer(std::string name, const std::string& where) const {
+    void read_layer(hid_t weights_group, std::string name, const std::string& where) {
         const std::string group_path = root_ + name;
-        const detail::h5_id group(H5Gopen2(file_.get(), group_path.c_str(), H5P_DEFAULT), H5Gclose);
-        if (!group)
-            throw io_error(detail::with_h5_reason(where + ": layer '" + name +
-                                                  "' is listed in layer_names but group " + group_path +
-                                                  " is missing"));
+        const std::string layer_what = where + ": layer group";
+        if (const auto problem = detail::relative_path_problem(name); !problem.empty())
+            throw io_error(layer_what + " '" + detail::printable(name) + "' (from layer_names) " + problem);
+        if (name.find('/') == std::string::npos && H5Lexists(weights_group, name.c_str(), H5P_DEFAULT) == 0)
+            throw io_error(where + ": layer '" + detail::printable(name) + "' is listed in layer_names but group " +
+                           detail::printable(group_path) + " is missing");
+        const detail::h5_id group = detail::open_below(weights_group, name, detail::h5_kind::group, layer_what);
         KerasH5Layer layer{std::move(name), {}};
+        const std::string layer_where = where + ", layer " + detail::printable(layer.name);
         // Keras treats a missing weight_names as an empty list; so do we.
-        const auto weight_names =
-            detail::read_keras_list_attr(group.get(), "weight_names", where + ", layer " + layer.name)
-                .value_or(std::vector<std::string>{});
+        const auto weight_names = detail::read_keras_list_attr(group.get(), "weight_names", layer_where, limits_)
+                                      .value_or(std::vector<std::string>{});
+        std::vector<detail::h5_id> handles;
         for (const auto& wname : weight_names) {
-            const detail::h5_id dset(H5Dopen2(group.get(), wname.c_str(), H5P_DEFAULT), H5Dclose);
-            if (!dset)
-                throw io_error(detail::with_h5_reason(where + ": layer " + layer.name + " names weight '" +
-                                                      wname + "' but dataset " + group_path + "/" + wname +
-                                                      " is missing"));
+            const std::string what = where + ": layer " + detail::printable(layer.name) + ": weight";
+            const std::string dset_what = what + " '" + detail::printable(wname) + "' (" +
+                                          detail::printable(group_path) + "/" + detail::printable(wname) + ")";
+            detail::h5_id dset = detail::open_below(group.get(), wname, detail::h5_kind::dataset, what);
+            detail::check_dataset_storage(dset.get(), dset_what);
             const detail::h5_id type(H5Dget_type(dset.get()), H5Tclose);
             const detail::h5_id space(H5Dget_space(dset.get()), H5Sclose);
+            if (!type || !space) throw io_error(detail::with_h5_reason(dset_what + ": cannot inspect the dataset"));
+            const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
             const int rank = H5Sget_simple_extent_ndims(space.get());
-            if (!type || !space || rank < 0)
-                throw io_error(
-                    detail::with_h5_reason(where + ": cannot inspect dataset " + group_path + "/" + wname));
+            if (space_class == H5S_NO_CLASS || rank < 0)
+                throw io_error(detail::with_h5_reason(dset_what + ": cannot read its dataspace"));
+            if (space_class == H5S_NULL)
+                throw io_error(dset_what + " has a null dataspace (no values at all, not even a scalar)");
+            if (static_cast<std::size_t>(rank) > limits_.max_rank)
+                throw io_error(dset_what + " has rank " + std::to_string(rank) + ", more than the limit of " +
+                               std::to_string(limits_.max_rank) + " (ReadLimits::max_rank)");
             std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-            H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+            if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+                throw io_error(detail::with_h5_reason(dset_what + ": cannot read its dimensions"));
+            std::vector<std::uint64_t> udims(dims.begin(), dims.end());
+            const auto count = detail::checked_product(udims);
+            if (!count || std::any_of(dims.begin(), dims.end(), [](hsize_t d) {
+                    return d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max());
+                }))
+                throw io_error(dset_what + " declares a shape whose size does not fit in 64 bits");
             KerasH5Array a;
             a.name = wname;
             a.role = detail::role_of(wname);
@@ -434,11 +781,14 @@ private:
             a.shape.assign(dims.begin(), dims.end());
             a.dtype = detail::dtype_name(type.get());
             layer.weights.push_back(std::move(a));
+            handles.push_back(std::move(dset));
         }
-        return layer;
+        layers_.push_back(std::move(layer));
+        datasets_.push_back(std::move(handles));
     }
 
     std::filesystem::path path_;
+    ReadLimits limits_;
     detail::h5_id file_;
     KerasLayout layout_ = KerasLayout::save_weights;
     std::string root_ = "/";
@@ -446,6 +796,8 @@ private:
     std::string keras_version_;
     std::string backend_;
     std::vector<KerasH5Layer> layers_;
+    /// datasets_[i][j]: the open dataset of layers_[i].weights[j] (declared after file_, so closed first).
+    std::vector<std::vector<detail::h5_id>> datasets_;
 };
 
 /// What load_keras_weights() did.
@@ -708,9 +1060,10 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
 }
 
 /// Opens `path` (see KerasH5File) and loads it into `model` (see the overload above).
+/// `limits` bounds what the file may make the loader allocate (see ReadLimits).
 template <class Model>
-LoadReport load_keras_weights(Model& model, const std::filesystem::path& path) {
-    const KerasH5File file(path);
+LoadReport load_keras_weights(Model& model, const std::filesystem::path& path, const ReadLimits& limits = {}) {
+    const KerasH5File file(path, limits);
     return load_keras_weights(model, file);
 }
 

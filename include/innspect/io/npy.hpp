@@ -40,6 +40,7 @@
 #include <initializer_list>
 #include <istream>
 #include <limits>
+#include <new>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -52,6 +53,7 @@
 
 #include "innspect/core/errors.hpp"
 #include "innspect/core/tensor.hpp"
+#include "innspect/io/limits.hpp"
 
 namespace innspect::io {
 
@@ -144,6 +146,20 @@ inline bool npy_read_exact(std::istream& in, void* dst, std::size_t n) {
     if (n == 0) return true;
     in.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
     return in.gcount() == static_cast<std::streamsize>(n);
+}
+
+/// Bytes in memory read front to back, for read_npy_from_memory.
+struct npy_memory_source {
+    std::span<const unsigned char> bytes;
+    std::size_t pos = 0;
+};
+
+/// Reads exactly n bytes from memory; false if fewer are left.
+inline bool npy_read_exact(npy_memory_source& in, void* dst, std::size_t n) {
+    if (n > in.bytes.size() - in.pos) return false;
+    if (n != 0) std::memcpy(dst, in.bytes.data() + in.pos, n);
+    in.pos += n;
+    return true;
 }
 
 /// The parsed header dict.
@@ -306,8 +322,8 @@ private:
 };
 
 /// Reads `out.size()` items of the file type `File` (float or double, little-endian) into `out`.
-template <class File, class T>
-bool npy_read_items(std::istream& in, std::span<T> out) {
+template <class File, class T, class Source>
+bool npy_read_items(Source& in, std::span<T> out) {
     if constexpr (std::is_same_v<File, T> && std::endian::native == std::endian::little) {
         // Same type, same byte order: the bytes are the values.
         return npy_read_exact(in, out.data(), out.size_bytes());
@@ -384,32 +400,18 @@ inline void npy_require_shape(std::string_view function, std::span<const std::in
                           " values, " + std::string(what) + " holds " + std::to_string(size));
 }
 
-}  // namespace detail
-
-/// Reads an .npy file of dtype '<f4' or '<f8' (format 1.0, 2.0 or 3.0, C order) as an array of T
-/// (float or double); file values are converted with static_cast<T>.
-/// Non-finite values are returned unchanged: check them if they matter (innspect::require_finite).
-/// Throws io_error, naming `path` and the problem, if the file cannot be read, is not an .npy file,
-/// is truncated or has bytes after the data, has a malformed header, is Fortran-ordered, or holds
-/// another dtype (the message names the dtype found).
-template <class T>
-NpyArray<T> read_npy(const std::filesystem::path& path) {
-    static_assert(detail::is_npy_scalar<T>, "read_npy<T> reads into float or double only.");
-    const auto fail = [&](const std::string& what) { detail::npy_fail("read_npy", path, what); };
-
-    std::error_code ec;
-    const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-    if (ec) fail("cannot read the file: " + ec.message());
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot open the file for reading");
-
+/// The reader behind read_npy and read_npy_from_memory: `in` holds exactly `file_size` bytes.
+template <class T, class Source>
+NpyArray<T> npy_read(Source& in, std::uintmax_t file_size, const std::filesystem::path& path,
+                     const ReadLimits& limits) {
+    const auto fail = [&](const std::string& what) { npy_fail("read_npy", path, what); };
     unsigned char pre[12] = {};
     const std::size_t head = static_cast<std::size_t>(std::min<std::uintmax_t>(file_size, 8));
-    if (!detail::npy_read_exact(in, pre, head)) fail("read error in the preamble");
-    if (head < detail::npy_magic.size() ||
-        std::memcmp(pre, detail::npy_magic.data(), detail::npy_magic.size()) != 0)
+    if (!npy_read_exact(in, pre, head)) fail("read error in the preamble");
+    if (head < npy_magic.size() ||
+        std::memcmp(pre, npy_magic.data(), npy_magic.size()) != 0)
         fail("not an npy file: it does not start with the magic string \"\\x93NUMPY\" (found \"" +
-             detail::npy_printable(std::string_view(reinterpret_cast<const char*>(pre), head)) + "\")");
+             npy_printable(std::string_view(reinterpret_cast<const char*>(pre), head)) + "\")");
     if (head < 8) fail("truncated: the file ends inside the format version");
     const int major = pre[6], minor = pre[7];
     if ((major != 1 && major != 2 && major != 3) || minor != 0)
@@ -421,32 +423,38 @@ NpyArray<T> read_npy(const std::filesystem::path& path) {
     const std::size_t len_bytes = major == 1 ? 2 : 4;
     const std::size_t preamble = 8 + len_bytes;
     if (file_size < preamble) fail("truncated: the file ends inside the header length");
-    if (!detail::npy_read_exact(in, pre + 8, len_bytes)) fail("read error in the header length");
+    if (!npy_read_exact(in, pre + 8, len_bytes)) fail("read error in the header length");
     const std::uint64_t header_len =
-        major == 1 ? detail::load_le<std::uint16_t>(pre + 8) : detail::load_le<std::uint32_t>(pre + 8);
+        major == 1 ? load_le<std::uint16_t>(pre + 8) : load_le<std::uint32_t>(pre + 8);
     if (header_len > file_size - preamble)
         fail("truncated: the header length " + std::to_string(header_len) +
              " runs past the end of the file (" + std::to_string(file_size) + " bytes)");
+    if (header_len > limits.max_header_bytes)
+        fail("the header length " + std::to_string(header_len) + " is more than the limit of " +
+             byte_count_string(limits.max_header_bytes) + " (ReadLimits::max_header_bytes)");
     std::string header(static_cast<std::size_t>(header_len), '\0');
-    if (!detail::npy_read_exact(in, header.data(), header.size())) fail("read error in the header");
+    if (!npy_read_exact(in, header.data(), header.size())) fail("read error in the header");
 
-    detail::NpyHeader h = detail::NpyHeaderParser(header, path).parse();
+    NpyHeader h = NpyHeaderParser(header, path).parse();
     std::size_t itemsize = 0;
     if (h.descr == "<f4")
         itemsize = 4;
     else if (h.descr == "<f8")
         itemsize = 8;
     else
-        fail("unsupported dtype '" + detail::npy_printable(h.descr) +
+        fail("unsupported dtype '" + npy_printable(h.descr) +
              "' (expected '<f4' or '<f8', little-endian float32 or float64; convert with a.astype('<f4'))");
     if (h.fortran_order)
         fail("fortran_order is True, expected a C-order array (save np.ascontiguousarray(a) instead)");
 
-    const auto count = detail::npy_element_count(h.shape);
-    if (!count) fail("shape " + detail::npy_shape_repr(h.shape) + " has more elements than fit in 64 bits");
+    if (h.shape.size() > limits.max_rank)
+        fail("shape has " + std::to_string(h.shape.size()) + " dimensions, more than the limit of " +
+             std::to_string(limits.max_rank) + " (ReadLimits::max_rank)");
+    const auto count = npy_element_count(h.shape);
+    if (!count) fail("shape " + npy_shape_repr(h.shape) + " has more elements than fit in 64 bits");
     const std::uintmax_t available = file_size - preamble - header_len;
     const auto n = static_cast<std::uint64_t>(*count);
-    const std::string needs = "shape " + detail::npy_shape_repr(h.shape) + " of '" + h.descr + "' needs ";
+    const std::string needs = "shape " + npy_shape_repr(h.shape) + " of '" + h.descr + "' needs ";
     // Compare before multiplying, so a huge shape can neither overflow nor allocate.
     if (n > available / itemsize)
         fail("truncated data: " + needs + std::to_string(n) + " x " + std::to_string(itemsize) +
@@ -455,13 +463,56 @@ NpyArray<T> read_npy(const std::filesystem::path& path) {
         fail(std::to_string(available - n * itemsize) + " unexpected bytes after the data (" + needs +
              std::to_string(n * itemsize) + " bytes, the file has " + std::to_string(available) + ")");
 
+    // The file does hold that many bytes; the limit bounds what it may make us allocate (as T).
+    const std::uint64_t bytes = n * std::max<std::uint64_t>(itemsize, sizeof(T));
+    if (bytes > limits.max_array_bytes || n > std::numeric_limits<std::size_t>::max() / sizeof(T))
+        fail(needs + byte_count_string(bytes) + " in memory, more than the limit of " +
+             byte_count_string(limits.max_array_bytes) + " (ReadLimits::max_array_bytes)");
+
     NpyArray<T> a;
     a.shape = std::move(h.shape);
-    a.data.resize(static_cast<std::size_t>(n));
-    const bool ok = itemsize == 4 ? detail::npy_read_items<float>(in, std::span<T>(a.data))
-                                  : detail::npy_read_items<double>(in, std::span<T>(a.data));
+    try {
+        a.data.resize(static_cast<std::size_t>(n));
+    } catch (const std::bad_alloc&) {
+        fail("cannot allocate " + byte_count_string(bytes) + " for shape " + npy_shape_repr(a.shape));
+    }
+    const bool ok = itemsize == 4 ? npy_read_items<float>(in, std::span<T>(a.data))
+                                  : npy_read_items<double>(in, std::span<T>(a.data));
     if (!ok) fail("read error in the data (did the file change while being read?)");
     return a;
+}
+
+}  // namespace detail
+
+/// Reads an .npy file of dtype '<f4' or '<f8' (format 1.0, 2.0 or 3.0, C order) as an array of T
+/// (float or double); file values are converted with static_cast<T>.
+/// Non-finite values are returned unchanged: check them if they matter (innspect::require_finite).
+/// Throws io_error, naming `path` and the problem, if the file cannot be read, is not an .npy file,
+/// is truncated or has bytes after the data, has a malformed header, is Fortran-ordered, or holds
+/// another dtype (the message names the dtype found), or declares more than `limits` allow (a
+/// header longer than max_header_bytes, more than max_rank dimensions, an array of more than
+/// max_array_bytes as T). Every size is checked against the file size and the limits before
+/// anything is allocated.
+template <class T>
+NpyArray<T> read_npy(const std::filesystem::path& path, const ReadLimits& limits = {}) {
+    static_assert(detail::is_npy_scalar<T>, "read_npy<T> reads into float or double only.");
+    const auto fail = [&](const std::string& what) { detail::npy_fail("read_npy", path, what); };
+
+    std::error_code ec;
+    const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
+    if (ec) fail("cannot read the file: " + ec.message());
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot open the file for reading");
+    return detail::npy_read<T>(in, file_size, path, limits);
+}
+
+/// read_npy of an .npy file's bytes in memory; `name` stands for the path in messages.
+template <class T>
+NpyArray<T> read_npy_from_memory(std::span<const unsigned char> bytes, const std::string& name = "<memory>",
+                                 const ReadLimits& limits = {}) {
+    static_assert(detail::is_npy_scalar<T>, "read_npy_from_memory<T> reads into float or double only.");
+    detail::npy_memory_source in{bytes, 0};
+    return detail::npy_read<T>(in, bytes.size(), std::filesystem::path(name), limits);
 }
 
 /// Writes `data` (product(shape) values of float or double, C order) as an .npy file of dtype

@@ -1,0 +1,69 @@
+#pragma once
+/// \file
+/// Resource limits for the file readers (npy.hpp, keras_h5.hpp). A file is data from elsewhere:
+/// its header may declare any size, so every reader compares what a file declares with these
+/// limits *before* allocating, and refuses with an io_error naming the file, the declared size and
+/// the limit. No dependency: included by the optional readers.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace innspect::io {
+
+/// The most a file may make a reader allocate. The defaults admit any realistic model or array
+/// (4 GiB for one array) while a 20-byte header cannot ask for terabytes; raise them for
+/// bigger inputs, lower them for a service that reads untrusted uploads.
+struct ReadLimits {
+    /// Bytes of one array (an .npy payload, one HDF5 weight dataset), counted in the larger of the
+    /// file's and the requested element type.
+    std::uint64_t max_array_bytes = std::uint64_t{4} << 30;
+    /// Bytes of one HDF5 attribute (layer_names, weight_names, model_config, ...).
+    std::uint64_t max_attribute_bytes = std::uint64_t{64} << 20;
+    /// Bytes of an .npy header (numpy itself refuses more than 10000 unless told otherwise).
+    std::uint64_t max_header_bytes = std::uint64_t{1} << 20;
+    /// Dimensions of one array (numpy 1.x allows 32, HDF5 32).
+    std::size_t max_rank = 64;
+};
+
+namespace detail {
+
+/// a * b, or nullopt if it overflows 64 bits.
+inline std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b) {
+    if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::nullopt;
+    return a * b;
+}
+
+/// product(dims), or nullopt if it overflows 64 bits.
+inline std::optional<std::uint64_t> checked_product(std::span<const std::uint64_t> dims) {
+    std::uint64_t n = 1;
+    for (const std::uint64_t d : dims) {
+        const auto next = checked_mul(n, d);
+        if (!next) return std::nullopt;
+        n = *next;
+    }
+    return n;
+}
+
+/// "1073741824 bytes (1 GiB)"-style size for messages: exact bytes, plus a rounded unit.
+inline std::string byte_count_string(std::uint64_t bytes) {
+    std::string s = std::to_string(bytes) + " bytes";
+    const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes >= 1024) {
+        double v = static_cast<double>(bytes);
+        int u = -1;
+        while (v >= 1024 && u < 5) {
+            v /= 1024;
+            ++u;
+        }
+        s += " (" + std::to_string(static_cast<std::uint64_t>(v)) + " " + units[u] + ")";
+    }
+    return s;
+}
+
+}  // namespace detail
+
+}  // namespace innspect::io
