@@ -11,6 +11,7 @@ packages=(
     nlohmann-json3-dev      # examples: reading Keras model configs
     libstb-dev libpng-dev   # examples: heatmap images
     python3-numpy python3-h5py  # tests/reference: the scripts that made the fixtures
+    clang                   # fuzz/: libFuzzer harnesses (scripts/fuzz.sh)
 )
 
 missing=()

@@ -15,6 +15,7 @@
 
 #include "innspect/analyzers/backward.hpp"
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/core/concepts.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/targets/target.hpp"
 

@@ -4,12 +4,12 @@
 ///
 /// | preset                 | first linear layer | Dense         | Conv2D / Conv2DTranspose |
 /// |------------------------|--------------------|---------------|--------------------------|
-/// | sequential_preset_a    | (as its kind)      | ε = 0.1       | α1β0                     |
-/// | sequential_preset_b    | (as its kind)      | ε = 0.1       | α2β1                     |
+/// | sequential_preset_a    | (as its family)    | ε = 0.1       | α1β0                     |
+/// | sequential_preset_b    | (as its family)    | ε = 0.1       | α2β1                     |
 /// | sequential_preset_a_flat | flat             | ε = 0.1       | α1β0                     |
 /// | sequential_preset_b_flat | flat             | ε = 0.1       | α2β1                     |
-/// | epsilon_plus           | (as its kind)      | ε = 1e-6      | z⁺                       |
-/// | epsilon_alpha2_beta1   | (as its kind)      | ε = 1e-6      | α2β1                     |
+/// | epsilon_plus           | (as its family)    | ε = 1e-6      | z⁺                       |
+/// | epsilon_alpha2_beta1   | (as its family)    | ε = 1e-6      | α2β1                     |
 /// | epsilon_plus_flat      | flat               | ε = 1e-6      | z⁺                       |
 /// | epsilon_gamma_box      | z^B(low, high)     | ε = 1e-6      | γ = 0.25                 |
 

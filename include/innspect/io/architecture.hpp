@@ -225,6 +225,7 @@ private:
     /// An int or a list of `count` numbers (kernel_size: 3 or [3, 3]).
     std::vector<double> numbers(const json& v, const KerasField& f) const {
         if (v.is_number()) return std::vector<double>(static_cast<std::size_t>(f.count), number(v, f));
+        if (f.count == 1 && !v.is_array()) fail(f, "should be a number, it is " + v.dump());
         if (!v.is_array() || v.size() != static_cast<std::size_t>(f.count))
             fail(f, "should be a number or a list of " + std::to_string(f.count) + ", it is " + v.dump());
         std::vector<double> out;
