@@ -195,6 +195,17 @@ TEST_SUITE("keras_h5 hostile files") {
         });
     }
 
+    TEST_CASE("variable-length name lists (HDF5's global heap) are refused unless allowed") {
+        check_io_errors({{"vlen_layer_names.h5",
+                          {"attribute 'layer_names' is stored as variable-length strings",
+                           "ReadLimits::allow_variable_length_names"}}});
+        ReadLimits allow;
+        allow.allow_variable_length_names = true;
+        Model model;
+        CHECK(load_keras_weights(model, hostile("vlen_layer_names.h5"), allow).arrays == 4);
+        CHECK(model.deconv.bias[1] == 1.0f);
+    }
+
     TEST_CASE("root attributes are read only when asked for: weights load, the accessor throws") {
         // model_config, keras_version and backend are variable-length strings (HDF5's global heap,
         // where libhdf5 1.10 has known decoding bugs, fuzz/known_libhdf5/): loading weights never

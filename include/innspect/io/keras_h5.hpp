@@ -235,9 +235,10 @@ inline void check_attr_string(std::string_view s, std::size_t index, std::size_t
 /// Fixed-length strings are read as the raw bytes of their own type (no conversion, so HDF5
 /// cannot cut a string at a NUL before we see it) into a buffer sized from the checked
 /// element count x width. Variable-length strings live in HDF5's global heap: they are read
-/// only when the file's type says so, with the count bounded first.
+/// only when the file's type says so, with the count bounded first, and only if
+/// `allow_variable` (else io_error before anything is read).
 inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, const std::string& where,
-                                                 const ReadLimits& limits = {}) {
+                                                 const ReadLimits& limits = {}, bool allow_variable = true) {
     const std::string what = where + ": attribute '" + name + "'";
     h5_id attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
     if (!attr) throw io_error(with_h5_reason(what + ": cannot open"));
@@ -262,6 +263,10 @@ inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, co
     std::vector<std::string> out;
     const htri_t variable = H5Tis_variable_str(type.get());
     if (variable < 0) throw io_error(with_h5_reason(what + ": cannot inspect its string type"));
+    if (variable > 0 && !allow_variable)
+        throw io_error(what + " is stored as variable-length strings; Keras writes name lists as fixed-length "
+                              "strings, so this file was not written by Keras (set "
+                              "ReadLimits::allow_variable_length_names to read it anyway)");
     if (variable > 0) {
         if (n > limits.max_attribute_bytes / sizeof(char*))
             throw io_error(what + " declares " + std::to_string(n) + " strings, more than the limit of " +
@@ -325,16 +330,18 @@ inline bool has_attr(hid_t obj, const std::string& name, const std::string& wher
 }
 
 /// Keras's load_attributes_from_hdf5_group: `name` itself, or the chunks name0, name1, ...
-/// Returns nullopt if neither exists.
+/// Returns nullopt if neither exists. Variable-length strings only if
+/// ReadLimits::allow_variable_length_names (the weight path never reads HDF5's global heap).
 inline std::optional<std::vector<std::string>> read_keras_list_attr(hid_t obj, const std::string& name,
                                                                     const std::string& where,
                                                                     const ReadLimits& limits = {}) {
-    if (has_attr(obj, name, where)) return read_string_attr(obj, name.c_str(), where, limits);
+    const bool vlen = limits.allow_variable_length_names;
+    if (has_attr(obj, name, where)) return read_string_attr(obj, name.c_str(), where, limits, vlen);
     if (!has_attr(obj, name + "0", where)) return std::nullopt;
     std::vector<std::string> all;
     std::uint64_t total = 0;
     for (int chunk = 0; has_attr(obj, name + std::to_string(chunk), where); ++chunk) {
-        auto part = read_string_attr(obj, (name + std::to_string(chunk)).c_str(), where, limits);
+        auto part = read_string_attr(obj, (name + std::to_string(chunk)).c_str(), where, limits, vlen);
         for (const auto& s : part) total += s.size();
         if (total > limits.max_attribute_bytes)
             throw io_error(where + ": attributes '" + name + "0', '" + name + "1', ... hold more than the limit of " +
