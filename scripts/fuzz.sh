@@ -6,6 +6,13 @@
 #   scripts/fuzz.sh                  60 s per harness
 #   scripts/fuzz.sh --seconds 600    600 s per harness
 #   scripts/fuzz.sh --replay         only build and replay the seeds and regressions (CI-sized)
+#   scripts/fuzz.sh --seconds 60 --only npy,model_config
+#                                    only these harnesses (built, fuzzed and replayed); names are
+#                                    npy, keras_h5, h5_metadata, model_config (fuzz_ prefix optional)
+#
+# CI: keras_h5 and h5_metadata reach known bugs inside libhdf5 1.10 (fuzz/known_libhdf5/) within
+# minutes, so a fixed CI budget fuzzes only the harnesses that do not, and replays the rest:
+#   scripts/fuzz.sh --seconds 60 --only npy,model_config && scripts/fuzz.sh --replay
 #
 # A long campaign (one harness, both cores, the corpus kept between runs):
 #   scripts/fuzz.sh --seconds 0      # build and seed only
@@ -19,25 +26,47 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds=60
 replay_only=0
+only=""
+all_harnesses=(npy keras_h5 h5_metadata model_config)
 while (($#)); do
     case "$1" in
         --seconds) seconds="${2:?--seconds needs a number}"; shift ;;
         --replay) replay_only=1 ;;
-        -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        --only) only="${2:?--only needs NAME[,NAME...]}"; shift ;;
+        -h | --help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "fuzz.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
 
+[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seconds needs a whole number, got '$seconds'" >&2; exit 2; }
+selected=("${all_harnesses[@]}")
+if [ -n "$only" ]; then
+    selected=()
+    IFS=',' read -ra names <<< "$only"
+    for n in "${names[@]}"; do
+        n="${n#fuzz_}"
+        [[ " ${all_harnesses[*]} " == *" $n "* ]] || { echo "fuzz.sh: unknown harness '$n' (one of: ${all_harnesses[*]})" >&2; exit 2; }
+        selected+=("$n")
+    done
+fi
+targets=()
+for h in "${selected[@]}"; do targets+=("fuzz_$h"); done
+
 command -v clang++ > /dev/null || { echo "fuzz.sh: needs clang (apt-get install -y clang)" >&2; exit 1; }
 build=build-fuzz
 CC=clang CXX=clang++ cmake -S fuzz -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$build" -j"$(nproc)"
+# Build only the selected harnesses that this configuration provides (no HDF5 / nlohmann-json: fewer).
+available=$(cmake --build "$build" --target help | sed -n 's/^\.\.\. \(fuzz_[a-z0-9_]*\).*/\1/p')
+build_targets=()
+for t in "${targets[@]}"; do grep -qx "$t" <<< "$available" && build_targets+=("$t"); done
+((${#build_targets[@]})) || { echo "fuzz.sh: none of ${targets[*]} can be built here" >&2; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target "${build_targets[@]}"
 rm -rf "$build/corpus"
 bash fuzz/make_corpus.sh "$build/corpus"
 
 harnesses=()
-for h in npy keras_h5 h5_metadata; do [ -x "$build/fuzz_$h" ] && harnesses+=("$h"); done
+for t in "${build_targets[@]}"; do harnesses+=("${t#fuzz_}"); done
 
 # libhdf5 (not instrumented) sizes some allocations from the file and checks for NULL: let
 # impossible sizes fail as in production instead of aborting; its own error-path leaks are

@@ -16,7 +16,8 @@ bias (3,); act: no weights; deconv: kernel (2, 2, 2, 3), bias (2,)) and break on
                                              null_dataspace, wrong_rank, zero_size, huge_declared
   attributes                                 nul_in_layer_name, nul_in_weight_name,
                                              non_utf8_layer_name, int_layer_names, layer_names_2d,
-                                             abs_layer_name, dotdot_layer_name, model_config_nul
+                                             abs_layer_name, dotdot_layer_name, model_config_nul,
+                                             vlen_layer_names
   npy headers                                npy_*.npy (see NPY below)
 
 abs_weight_name.h5 is the heap-overflow case of the issue: dense_1's weight_names holds
@@ -166,6 +167,10 @@ def hdf5_files():
     with h5py.File(base("model_config_nul.h5", model_save=True), "r+") as f:
         # A fixed-length string with a NUL inside: a C string would silently stop at the NUL.
         f.attrs["model_config"] = np.array(b'{"class_name": "Model"}\x00{"evil": 1}')
+    with h5py.File(base("vlen_layer_names.h5"), "r+") as f:
+        # Variable-length strings (HDF5's global heap), as h5py stores a list of str; Keras never does.
+        del f.attrs["layer_names"]
+        f.attrs.create("layer_names", ["input_1", "dense_1", "act", "deconv"], dtype=h5py.string_dtype("utf-8"))
 
 
 # ---- NPY ---------------------------------------------------------------------------------

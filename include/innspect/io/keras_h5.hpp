@@ -34,6 +34,8 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <span>
@@ -233,9 +235,10 @@ inline void check_attr_string(std::string_view s, std::size_t index, std::size_t
 /// Fixed-length strings are read as the raw bytes of their own type (no conversion, so HDF5
 /// cannot cut a string at a NUL before we see it) into a buffer sized from the checked
 /// element count x width. Variable-length strings live in HDF5's global heap: they are read
-/// only when the file's type says so, with the count bounded first.
+/// only when the file's type says so, with the count bounded first, and only if
+/// `allow_variable` (else io_error before anything is read).
 inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, const std::string& where,
-                                                 const ReadLimits& limits = {}) {
+                                                 const ReadLimits& limits = {}, bool allow_variable = true) {
     const std::string what = where + ": attribute '" + name + "'";
     h5_id attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
     if (!attr) throw io_error(with_h5_reason(what + ": cannot open"));
@@ -260,6 +263,10 @@ inline std::vector<std::string> read_string_attr(hid_t obj, const char* name, co
     std::vector<std::string> out;
     const htri_t variable = H5Tis_variable_str(type.get());
     if (variable < 0) throw io_error(with_h5_reason(what + ": cannot inspect its string type"));
+    if (variable > 0 && !allow_variable)
+        throw io_error(what + " is stored as variable-length strings; Keras writes name lists as fixed-length "
+                              "strings, so this file was not written by Keras (set "
+                              "ReadLimits::allow_variable_length_names to read it anyway)");
     if (variable > 0) {
         if (n > limits.max_attribute_bytes / sizeof(char*))
             throw io_error(what + " declares " + std::to_string(n) + " strings, more than the limit of " +
@@ -323,16 +330,18 @@ inline bool has_attr(hid_t obj, const std::string& name, const std::string& wher
 }
 
 /// Keras's load_attributes_from_hdf5_group: `name` itself, or the chunks name0, name1, ...
-/// Returns nullopt if neither exists.
+/// Returns nullopt if neither exists. Variable-length strings only if
+/// ReadLimits::allow_variable_length_names (the weight path never reads HDF5's global heap).
 inline std::optional<std::vector<std::string>> read_keras_list_attr(hid_t obj, const std::string& name,
                                                                     const std::string& where,
                                                                     const ReadLimits& limits = {}) {
-    if (has_attr(obj, name, where)) return read_string_attr(obj, name.c_str(), where, limits);
+    const bool vlen = limits.allow_variable_length_names;
+    if (has_attr(obj, name, where)) return read_string_attr(obj, name.c_str(), where, limits, vlen);
     if (!has_attr(obj, name + "0", where)) return std::nullopt;
     std::vector<std::string> all;
     std::uint64_t total = 0;
     for (int chunk = 0; has_attr(obj, name + std::to_string(chunk), where); ++chunk) {
-        auto part = read_string_attr(obj, (name + std::to_string(chunk)).c_str(), where, limits);
+        auto part = read_string_attr(obj, (name + std::to_string(chunk)).c_str(), where, limits, vlen);
         for (const auto& s : part) total += s.size();
         if (total > limits.max_attribute_bytes)
             throw io_error(where + ": attributes '" + name + "0', '" + name + "1', ... hold more than the limit of " +
@@ -512,9 +521,16 @@ struct KerasH5Layer {
     std::vector<KerasH5Array> weights;
 };
 
-/// Low-level reader of a Keras 2.x HDF5 weight file. The constructor reads all metadata (layer
-/// names, weight names, shapes, dtypes, model_config) and keeps every weight dataset open;
+/// Low-level reader of a Keras 2.x HDF5 weight file. The constructor reads the metadata the
+/// weights need (layer names, weight names, shapes, dtypes) and keeps every weight dataset open;
 /// values are read on demand, always from the dataset whose shape and type were checked.
+///
+/// The root's variable-length string attributes (model_config, keras_version, backend) are read
+/// only when their accessor is first called (once, thread-safe; a failed read throws io_error and
+/// is tried again on the next call). Constructing the reader and load_keras_weights() never read
+/// them: their values live in HDF5's global heap, whose decoding in libhdf5 < 1.14.4 has known
+/// crash/hang bugs on damaged files (fuzz/known_libhdf5/). The constructor only checks whether
+/// model_config exists (has_model_config()), which reads the object header, not the heap.
 ///
 /// The weights root is found as Keras 2.x's load_weights() does: the file root if it carries
 /// `layer_names`, otherwise `/model_weights`.
@@ -576,19 +592,24 @@ public:
     /// "/" or "/model_weights/": the group holding the layer groups.
     const std::string& weights_root() const noexcept { return root_; }
     /// True if the root carries `model_config` (model.save() files do; weight-only files do not).
-    bool has_model_config() const noexcept { return model_config_.has_value(); }
-    /// The model_config JSON string. Throws io_error if the file has none (see has_model_config()).
+    /// Checked by the constructor without reading the value.
+    bool has_model_config() const noexcept { return has_model_config_; }
+    /// The model_config JSON string, read from the file on the first call. Throws io_error if the
+    /// file has none (see has_model_config()) or the attribute cannot be read (wrong type, NUL
+    /// byte, not UTF-8, larger than ReadLimits::max_attribute_bytes, damaged file).
     const std::string& model_config() const {
-        if (!model_config_)
+        if (!has_model_config_)
             throw io_error("Keras weight file '" + path_.string() +
                            "': no model_config attribute (written by " + std::string(to_string(layout_)) +
                            ")");
-        return *model_config_;
+        return lazy_root_attr(lazy_->model_config, "model_config");
     }
-    /// The keras_version attribute ("2.2.4"), or "" if absent.
-    const std::string& keras_version() const noexcept { return keras_version_; }
-    /// The backend attribute ("tensorflow"), or "" if absent.
-    const std::string& backend() const noexcept { return backend_; }
+    /// The keras_version attribute ("2.2.4") of / (else of /model_weights), or "" if absent. Read
+    /// on the first call; throws io_error if it cannot be read.
+    const std::string& keras_version() const { return lazy_root_attr(lazy_->keras_version, "keras_version"); }
+    /// The backend attribute ("tensorflow") of / (else of /model_weights), or "" if absent. Read
+    /// on the first call; throws io_error if it cannot be read.
+    const std::string& backend() const { return lazy_root_attr(lazy_->backend, "backend"); }
     /// All top-level layer groups, in layer_names order (weightless layers included).
     const std::vector<KerasH5Layer>& layers() const noexcept { return layers_; }
     /// The top-level layer group called `name`, or nullptr.
@@ -656,6 +677,42 @@ public:
 
 private:
     struct memory_tag {};
+
+    /// One root attribute read on first use. Heap-allocated (see lazy_) so that the reader stays
+    /// movable and references returned by the accessors stay valid across moves.
+    struct LazyString {
+        std::once_flag once;
+        std::string value;
+    };
+    struct LazyAttrs {
+        LazyString model_config, keras_version, backend;
+    };
+
+    /// The value of `slot`, reading attribute `name` of / (if empty or absent there, of
+    /// /model_weights for model.save() files, as Keras writes keras_version and backend to both)
+    /// on the first successful call. std::call_once: concurrent const callers read it once.
+    const std::string& lazy_root_attr(LazyString& slot, const char* name) const {
+        if (!lazy_ || !file_) throw io_error("Keras weight file '" + path_.string() + "': the reader was moved from");
+        std::call_once(slot.once, [&] { slot.value = read_root_attr(name); });
+        return slot.value;
+    }
+
+    std::string read_root_attr(const char* name) const {
+        const detail::h5_silence quiet;
+        const std::string where = "Keras weight file '" + path_.string() + "'";
+        const detail::h5_id root(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose);
+        if (!root) throw io_error(detail::with_h5_reason(where + ": cannot open the root group"));
+        std::string value;
+        if (detail::has_attr(root.get(), name, where)) value = read_scalar_string(root.get(), name, where);
+        if (value.empty() && layout_ == KerasLayout::model_save && std::string_view(name) != "model_config") {
+            const detail::h5_id weights_group =
+                detail::open_below(root.get(), "model_weights", detail::h5_kind::group, where + ": weights group");
+            const std::string in_group = where + ", /model_weights";
+            if (detail::has_attr(weights_group.get(), name, in_group))
+                value = read_scalar_string(weights_group.get(), name, in_group);
+        }
+        return value;
+    }
     KerasH5File(std::filesystem::path path, const ReadLimits& limits, memory_tag)
         : path_(std::move(path)), limits_(limits) {}
 
@@ -686,12 +743,8 @@ private:
     void read_metadata(const std::string& where) {
         const detail::h5_id root(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose);
         if (!root) throw io_error(detail::with_h5_reason(where + ": cannot open the root group"));
-        if (detail::has_attr(root.get(), "model_config", where))
-            model_config_ = read_scalar_string(root.get(), "model_config", where);
-        if (detail::has_attr(root.get(), "keras_version", where))
-            keras_version_ = read_scalar_string(root.get(), "keras_version", where);
-        if (detail::has_attr(root.get(), "backend", where))
-            backend_ = read_scalar_string(root.get(), "backend", where);
+        // model_config, keras_version and backend are read lazily (see lazy_root_attr()).
+        has_model_config_ = detail::has_attr(root.get(), "model_config", where);
 
         auto names = detail::read_keras_list_attr(root.get(), "layer_names", where, limits_);
         detail::h5_id weights_group;
@@ -708,10 +761,6 @@ private:
                                                    where + ": weights group");
                 const std::string in_group = where + ", /model_weights";
                 names = detail::read_keras_list_attr(weights_group.get(), "layer_names", in_group, limits_);
-                if (keras_version_.empty() && detail::has_attr(weights_group.get(), "keras_version", in_group))
-                    keras_version_ = read_scalar_string(weights_group.get(), "keras_version", in_group);
-                if (backend_.empty() && detail::has_attr(weights_group.get(), "backend", in_group))
-                    backend_ = read_scalar_string(weights_group.get(), "backend", in_group);
             }
         }
         if (!names)
@@ -792,9 +841,9 @@ private:
     detail::h5_id file_;
     KerasLayout layout_ = KerasLayout::save_weights;
     std::string root_ = "/";
-    std::optional<std::string> model_config_;
-    std::string keras_version_;
-    std::string backend_;
+    bool has_model_config_ = false;
+    /// The lazily read root attributes (null only in a moved-from reader).
+    std::unique_ptr<LazyAttrs> lazy_ = std::make_unique<LazyAttrs>();
     std::vector<KerasH5Layer> layers_;
     /// datasets_[i][j]: the open dataset of layers_[i].weights[j] (declared after file_, so closed first).
     std::vector<std::vector<detail::h5_id>> datasets_;

@@ -27,6 +27,12 @@ struct ReadLimits {
     std::uint64_t max_header_bytes = std::uint64_t{1} << 20;
     /// Dimensions of one array (numpy 1.x allows 32, HDF5 32).
     std::size_t max_rank = 64;
+    /// Accept Keras name lists (layer_names, weight_names) stored as variable-length strings.
+    /// Keras writes them as fixed-length strings; variable-length ones are read from HDF5's global
+    /// heap, whose decoding in libhdf5 < 1.14.4 crashes on some damaged files
+    /// (fuzz/known_libhdf5/), so by default they are refused with an io_error. Set this for
+    /// hand-written files (h5py stores a list of Python str that way) from a trusted source.
+    bool allow_variable_length_names = false;
 };
 
 namespace detail {
