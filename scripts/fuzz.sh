@@ -13,6 +13,8 @@
 # CI: keras_h5 and h5_metadata reach known bugs inside libhdf5 1.10 (fuzz/known_libhdf5/) within
 # minutes, so a fixed CI budget fuzzes only the harnesses that do not, and replays the rest:
 #   scripts/fuzz.sh --seconds 60 --only npy,model_config && scripts/fuzz.sh --replay
+# The mutation seed is fixed (FUZZ_SEED, default 1), so a CI run repeats a run made here; set
+# another FUZZ_SEED to explore elsewhere.
 #
 # A long campaign (one harness, both cores, the corpus kept between runs):
 #   scripts/fuzz.sh --seconds 0      # build and seed only
@@ -78,7 +80,7 @@ rm -rf "$build/artifacts"; mkdir -p "$build/artifacts"
 if ((!replay_only)) && ((seconds > 0)); then
     for h in "${harnesses[@]}"; do
         echo "== fuzz_$h: $seconds s"
-        "$build/fuzz_$h" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=1048576 -print_final_stats=1 \
+        "$build/fuzz_$h" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -malloc_limit_mb=1048576 -print_final_stats=1 \
             -artifact_prefix="$build/artifacts/$h-" "$build/corpus/$h" 2>&1 | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR|SUMMARY" || true
     done
 fi

@@ -109,3 +109,38 @@ TEST_CASE("config check: absurd nesting is refused before it is walked") {
                  nested + "]}}";
     CHECK_THROWS_WITH_AS(io::parse_keras_model_config(nested, "nested"), doctest::Contains("nests deeper than"), io_error);
 }
+
+TEST_CASE("config check: the activation layers and activations added as one header each") {
+    using M = Model<float, Input<4, 4, 2>, Conv2D<"c", 2, Kernel<3, 3>, Swish>, LeakyReLU<"l", 0.2>, ELU<"e", 0.5>,
+                    SoftmaxLayer<"s">, GlobalMaxPooling2D<"g">, Dense<"d", 3, Gelu>>;
+    auto config_with = [](const std::string& conv_act, const std::string& leaky, const std::string& elu,
+                          const std::string& softmax) {
+        return R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+            {"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [null, 4, 4, 2]}},
+            {"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": [3, 3], "activation": ")" +
+               conv_act + R"("}},
+            {"class_name": "LeakyReLU", "config": {"name": "l", )" + leaky + R"(}},
+            {"class_name": "ELU", "config": {"name": "e", )" + elu + R"(}},
+            {"class_name": "Softmax", "config": {"name": "s", )" + softmax + R"(}},
+            {"class_name": "GlobalMaxPooling2D", "config": {"name": "g", "keepdims": false}},
+            {"class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "gelu"}}]}})";
+    };
+    auto diffs = [](const std::string& json) {
+        std::string s;
+        for (const auto& d : io::compare_architecture<M>(io::parse_keras_model_config(json)).differences) s += d + "\n";
+        return s;
+    };
+    // Keras 3 spells LeakyReLU's alpha negative_slope.
+    CHECK(diffs(config_with("swish", R"("negative_slope": 0.2)", R"("alpha": 0.5)", R"("axis": -1)")).empty());
+    CHECK(diffs(config_with("swish", R"("alpha": 0.2)", R"("alpha": 0.5)", R"("axis": -1)")).empty());
+    CHECK(diffs(config_with("silu", R"("alpha": 0.3)", R"("alpha": 1.0)", R"("axis": 1)")) ==
+          "c: activation swish in C++, silu in the file\n"
+          "l: alpha 0.2 in C++, 0.3 in the file\n"
+          "e: alpha 0.5 in C++, 1 in the file\n"
+          "s: axis 1 in the file; innspect applies softmax over the last axis only\n");
+    // An ELU layer and Activation("elu") are the same function when alpha is 1.
+    using N = Model<float, Input<3>, ELU<"e">>;
+    CHECK(io::compare_architecture<N>(io::parse_keras_model_config(R"({"class_name": "Sequential", "config": {"name": "s",
+        "layers": [{"class_name": "Activation", "config": {"name": "e", "activation": "elu", "batch_input_shape": [null, 3]}}]}})"))
+              .ok());
+}

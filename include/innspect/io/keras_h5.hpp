@@ -165,23 +165,6 @@ inline std::string dtype_name(hid_t type) {
     }
 }
 
-/// `text` fit for an error message: bytes outside printable ASCII as \xNN, cut after `max_chars`.
-inline std::string printable(std::string_view text, std::size_t max_chars = 200) {
-    constexpr char hex[] = "0123456789abcdef";
-    std::string s;
-    for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c < 0x7f) {
-            s += static_cast<char>(c);
-        } else {
-            s += "\\x";
-            s += hex[c >> 4];
-            s += hex[c & 0xf];
-        }
-    }
-    if (text.size() > max_chars) s += "...";
-    return s;
-}
 
 /// The byte offset of the first invalid UTF-8 sequence in `s` (overlong forms, surrogates and
 /// code points above U+10FFFF are invalid), or npos if `s` is valid UTF-8.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace innspect::io {
 
@@ -67,6 +68,25 @@ inline std::string byte_count_string(std::uint64_t bytes) {
         }
         s += " (" + std::to_string(static_cast<std::uint64_t>(v)) + " " + units[u] + ")";
     }
+    return s;
+}
+
+/// `text` fit for an error message (both readers quote names and headers from the file): bytes
+/// outside printable ASCII as \xNN, cut after `max_chars`.
+inline std::string printable(std::string_view text, std::size_t max_chars = 200) {
+    constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            s += static_cast<char>(c);
+        } else {
+            s += "\\x";
+            s += hex[c >> 4];
+            s += hex[c & 0xf];
+        }
+    }
+    if (text.size() > max_chars) s += "...";
     return s;
 }
 

@@ -108,23 +108,6 @@ inline std::string npy_shape_repr(std::span<const std::int64_t> shape) {
     return s;
 }
 
-/// `text` fit for an error message: non-printable bytes as \xNN, cut after `max_chars`.
-inline std::string npy_printable(std::string_view text, std::size_t max_chars = 160) {
-    constexpr char hex[] = "0123456789abcdef";
-    std::string s;
-    for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c < 0x7f) {
-            s += static_cast<char>(c);
-        } else {
-            s += "\\x";
-            s += hex[c >> 4];
-            s += hex[c & 0xf];
-        }
-    }
-    if (text.size() > max_chars) s += "...";
-    return s;
-}
 
 template <class U>
 U load_le(const unsigned char* p) {
@@ -202,7 +185,7 @@ public:
                 mark_seen(have_shape, key);
                 h.shape = parse_shape();
             } else {
-                fail("unexpected key '" + npy_printable(key) +
+                fail("unexpected key '" + printable(key) +
                      "' (expected exactly 'descr', 'fortran_order' and 'shape')");
             }
             skip_space();
@@ -226,7 +209,7 @@ private:
     [[noreturn]] void fail(const std::string& what) const {
         npy_fail("read_npy", path_,
                  "malformed header: " + what + " (at character " + std::to_string(pos_) + " of \"" +
-                     npy_printable(without_padding()) + "\")");
+                     printable(without_padding()) + "\")");
     }
 
     // The header without numpy's trailing spaces and '\n', which only clutter a message.
@@ -411,7 +394,7 @@ NpyArray<T> npy_read(Source& in, std::uintmax_t file_size, const std::filesystem
     if (head < npy_magic.size() ||
         std::memcmp(pre, npy_magic.data(), npy_magic.size()) != 0)
         fail("not an npy file: it does not start with the magic string \"\\x93NUMPY\" (found \"" +
-             npy_printable(std::string_view(reinterpret_cast<const char*>(pre), head)) + "\")");
+             printable(std::string_view(reinterpret_cast<const char*>(pre), head)) + "\")");
     if (head < 8) fail("truncated: the file ends inside the format version");
     const int major = pre[6], minor = pre[7];
     if ((major != 1 && major != 2 && major != 3) || minor != 0)
@@ -442,7 +425,7 @@ NpyArray<T> npy_read(Source& in, std::uintmax_t file_size, const std::filesystem
     else if (h.descr == "<f8")
         itemsize = 8;
     else
-        fail("unsupported dtype '" + npy_printable(h.descr) +
+        fail("unsupported dtype '" + printable(h.descr) +
              "' (expected '<f4' or '<f8', little-endian float32 or float64; convert with a.astype('<f4'))");
     if (h.fortran_order)
         fail("fortran_order is True, expected a C-order array (save np.ascontiguousarray(a) instead)");

@@ -24,12 +24,17 @@ inline constexpr KerasField relu_fields[] = {
 // Keras 3 renamed LeakyReLU's alpha to negative_slope.
 inline constexpr KerasField leaky_relu_fields[] = {
     {.key = "alpha", .has_fallback = true, .fallback = {0.3}, .alias = "negative_slope"}};
+inline constexpr KerasField elu_fields[] = {{.key = "alpha", .has_fallback = true, .fallback = {1.0}}};
+inline constexpr KerasField softmax_fields[] = {
+    {.key = "axis", .type = FieldType::raw, .requirement = "applies softmax over the last axis only", .accepted = "-1|[-1]"}};
 }  // namespace detail
 /// Keras's Activation, ReLU and LeakyReLU configs: the three are compared by their activation
 /// (Activation("relu"), ReLU() and a fused relu are the same function).
 inline constexpr KerasSchema activation_schema{"Activation", detail::activation_fields, true};
 inline constexpr KerasSchema relu_schema{"ReLU", detail::relu_fields, true, "relu"};
 inline constexpr KerasSchema leaky_relu_schema{"LeakyReLU", detail::leaky_relu_fields, true, "leaky_relu"};
+inline constexpr KerasSchema elu_schema{"ELU", detail::elu_fields, true, "elu"};
+inline constexpr KerasSchema softmax_schema{"Softmax", detail::softmax_fields, true, "softmax"};
 
 namespace detail {
 /// An activation as a layer of its own, under the Keras class `Schema`.
@@ -65,5 +70,18 @@ struct ReLU : detail::ActivationSpec<Name,
                                                          Slope == 0.0 && Threshold == 0.0),
                                                         Relu, ReluWith<MaxValue, Slope, Threshold>>,
                                      relu_schema> {};
+
+/// Keras LeakyReLU layer: f(x) = x for x > 0, alpha·x otherwise (Keras 2's default alpha 0.3;
+/// Keras 3 calls it negative_slope, same default).
+template <fixed_string Name, double Alpha = 0.3>
+struct LeakyReLU : detail::ActivationSpec<Name, LeakyReluWith<Alpha>, leaky_relu_schema> {};
+
+/// Keras ELU layer: f(x) = x for x > 0, alpha·(eˣ − 1) otherwise.
+template <fixed_string Name, double Alpha = 1.0>
+struct ELU : detail::ActivationSpec<Name, EluWith<Alpha>, elu_schema> {};
+
+/// Keras Softmax layer over the last axis (axis=-1, Keras's default).
+template <fixed_string Name>
+struct SoftmaxLayer : detail::ActivationSpec<Name, Softmax, softmax_schema> {};
 
 }  // namespace innspect

@@ -78,19 +78,26 @@ struct Selu {
     }
 };
 
-/// ELU with α = 1 (Keras's default): f(z) = z for z > 0, eᶻ − 1 otherwise.
-struct Elu {
+/// ELU: f(z) = z for z > 0, α(eᶻ − 1) otherwise; f' = 1 or a + α. α = 1 is Keras's default and
+/// what the fused `activation="elu"` uses; the ELU layer takes other values.
+template <double Alpha = 1.0>
+struct EluWith {
     static constexpr std::string_view name = "elu";
     static constexpr bool is_identity = false;
+    static constexpr double elu_alpha = Alpha;
     template <class T>
     static void forward(const Batch<T>& z, Batch<T>& a, int) {
-        a = (z.array() > T(0)).select(z.array(), detail::expm1_nonpositive(z));
+        if constexpr (Alpha == 1.0)
+            a = (z.array() > T(0)).select(z.array(), detail::expm1_nonpositive(z));
+        else
+            a = (z.array() > T(0)).select(z.array(), T(Alpha) * detail::expm1_nonpositive(z).array());
     }
     template <class T>
     static void vjp(const Batch<T>& z, const Batch<T>& a, Batch<T>& g, int) {
-        g.array() *= (z.array() > T(0)).select(Batch<T>::Ones(z.rows(), z.cols()).array(), a.array() + T(1));
+        g.array() *= (z.array() > T(0)).select(Batch<T>::Ones(z.rows(), z.cols()).array(), a.array() + T(Alpha));
     }
 };
+using Elu = EluWith<>;
 
 /// Leaky ReLU: f(z) = z for z > 0, slope·z otherwise. The default slope 0.3 is Keras 2's
 /// `LeakyReLU` default.
@@ -190,6 +197,115 @@ struct Softmax {
         gm = (am.array() * (gm.colwise() - dot).array()).matrix();
     }
 };
+
+/// f(z) = log(1 + eᶻ), computed as max(z, 0) + log1p(e^−|z|) (no overflow); f' = σ(z).
+struct Softplus {
+    static constexpr std::string_view name = "softplus";
+    static constexpr bool is_identity = false;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = (z.array().max(T(0)) + (-z.array().abs()).exp().log1p()).matrix();
+    }
+    template <class T>
+    static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
+        g.array() *= (T(1) + (-z.array()).exp()).inverse();
+    }
+};
+
+/// f(z) = z / (1 + |z|); f' = 1 / (1 + |z|)².
+struct Softsign {
+    static constexpr std::string_view name = "softsign";
+    static constexpr bool is_identity = false;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = (z.array() / (T(1) + z.array().abs())).matrix();
+    }
+    template <class T>
+    static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
+        g.array() *= (T(1) + z.array().abs()).square().inverse();
+    }
+};
+
+/// Swish / SiLU: f(z) = z·σ(z); f' = σ(z)·(1 + z·(1 − σ(z))). tf.keras names it "swish", Keras 3
+/// "silu": `Swish` and `Silu` differ only in that name (what the architecture check compares).
+template <class Tag>
+struct SwishNamed {
+    static constexpr std::string_view name = Tag::name;
+    static constexpr bool is_identity = false;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = (z.array() * (T(1) + (-z.array()).exp()).inverse()).matrix();
+    }
+    template <class T>
+    static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
+        const auto s = (T(1) + (-z.array()).exp()).inverse().eval();
+        g.array() *= s * (T(1) + z.array() * (T(1) - s));
+    }
+};
+namespace detail {
+struct SwishName {
+    static constexpr std::string_view name = "swish";
+};
+struct SiluName {
+    static constexpr std::string_view name = "silu";
+};
+}  // namespace detail
+using Swish = SwishNamed<detail::SwishName>;
+using Silu = SwishNamed<detail::SiluName>;
+
+/// GELU, exact (Keras's `gelu` with approximate=False, its default in tf.keras and Keras 3):
+/// f(z) = z·Φ(z) = ½ z (1 + erf(z/√2)); f' = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π).
+struct Gelu {
+    static constexpr std::string_view name = "gelu";
+    static constexpr bool is_identity = false;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = z.unaryExpr([](T v) { return T(0.5) * v * (T(1) + std::erf(v / std::sqrt(T(2)))); });
+    }
+    template <class T>
+    static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
+        const T inv_sqrt_2pi = T(0.39894228040143267793994605993438);
+        g.array() *= z.array().unaryExpr([inv_sqrt_2pi](T v) {
+            return T(0.5) * (T(1) + std::erf(v / std::sqrt(T(2)))) + v * inv_sqrt_2pi * std::exp(T(-0.5) * v * v);
+        });
+    }
+};
+
+/// f(z) = eᶻ; f' = a.
+struct Exponential {
+    static constexpr std::string_view name = "exponential";
+    static constexpr bool is_identity = false;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = z.array().exp().matrix();
+    }
+    template <class T>
+    static void vjp(const Batch<T>&, const Batch<T>& a, Batch<T>& g, int) {
+        g.array() *= a.array();
+    }
+};
+
+/// Hard sigmoid, f(z) = clip(slope·z + ½, 0, 1), f' = slope inside. Keras 2 and Keras 3 both call
+/// it "hard_sigmoid" but differ: Keras 2 uses slope 0.2 (`HardSigmoid`), Keras 3 slope 1/6
+/// (relu6(z + 3)/6, `HardSigmoidKeras3`). A file does not say which Keras wrote its config in
+/// the config itself, so the declaration chooses explicitly.
+template <int Numerator, int Denominator>
+struct HardSigmoidWith {
+    static constexpr std::string_view name = "hard_sigmoid";
+    static constexpr bool is_identity = false;
+    static constexpr double hard_slope = double(Numerator) / double(Denominator);
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a = (T(hard_slope) * z.array() + T(0.5)).max(T(0)).min(T(1)).matrix();
+    }
+    template <class T>
+    static void vjp(const Batch<T>& z, const Batch<T>&, Batch<T>& g, int) {
+        const T edge = T(0.5 / hard_slope);  // f is flat beyond ±edge
+        g = (z.array().abs() < edge).select(T(hard_slope) * g.array(), T(0)).matrix();
+    }
+};
+using HardSigmoid = HardSigmoidWith<1, 5>;
+using HardSigmoidKeras3 = HardSigmoidWith<1, 6>;
 
 /// Satisfied by the activation types above: value and vector-Jacobian product on batches.
 template <class A>

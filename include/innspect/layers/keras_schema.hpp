@@ -93,6 +93,8 @@ public:
             relu(Act::max_value, Act::negative_slope, Act::threshold);
         } else if constexpr (requires { Act::slope; }) {
             numbers("alpha", {Act::slope});
+        } else if constexpr (requires { Act::elu_alpha; }) {
+            numbers("alpha", {Act::elu_alpha});
         } else if (Act::name == "relu") {
             relu(std::numeric_limits<double>::infinity(), 0.0, 0.0);
         }

@@ -32,11 +32,15 @@ inline constexpr KerasField pooling_fields[] = {
     {.key = "strides", .count = 2, .fallback_from = "pool_size"},
     {.key = "padding", .type = FieldType::text, .has_fallback = true, .text_fallback = "valid"},
 };
+inline constexpr KerasField global_pooling_fields[] = {
+    {.key = "keepdims", .type = FieldType::raw, .requirement = "returns (channels,) only (keepdims false)",
+     .accepted = "false"}};
 }  // namespace detail
-/// Keras's MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D configs.
+/// Keras's MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D configs.
 inline constexpr KerasSchema max_pooling2d_schema{"MaxPooling2D", detail::pooling_fields};
 inline constexpr KerasSchema average_pooling2d_schema{"AveragePooling2D", detail::pooling_fields};
-inline constexpr KerasSchema global_average_pooling2d_schema{"GlobalAveragePooling2D", {}};
+inline constexpr KerasSchema global_average_pooling2d_schema{"GlobalAveragePooling2D", detail::global_pooling_fields};
+inline constexpr KerasSchema global_max_pooling2d_schema{"GlobalMaxPooling2D", detail::global_pooling_fields};
 
 /// Pool size (height, width), Keras's `pool_size`.
 template <int H, int W>
@@ -213,6 +217,26 @@ struct GlobalAveragePooling2D {
         static_assert(In::rank == 3, "GlobalAveragePooling2D needs an image input (height, width, channels)");
         using output_shape = Shape<In::c>;  // same storage as (1, 1, c)
         static constexpr std::string_view keras_class = GlobalAveragePooling2D::keras_class;
+    };
+};
+
+/// Keras GlobalMaxPooling2D: (h, w, c) → (c,), the maximum over all pixels (gradient and relevance
+/// to it: winner takes all, the first maximum on ties).
+template <fixed_string Name>
+struct GlobalMaxPooling2D {
+    static constexpr std::string_view name = Name.view();
+    static constexpr const KerasSchema& keras = global_max_pooling2d_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues&) {}
+
+    template <ShapeType In>
+    using output_shape_for = Shape<In::c>;
+
+    template <class T, ShapeType In>
+    struct layer : MaxPooling2D<Name, PoolSize<In::h, In::w>>::template layer<T, In> {
+        static_assert(In::rank == 3, "GlobalMaxPooling2D needs an image input (height, width, channels)");
+        using output_shape = Shape<In::c>;  // same storage as (1, 1, c)
+        static constexpr std::string_view keras_class = GlobalMaxPooling2D::keras_class;
     };
 };
 
