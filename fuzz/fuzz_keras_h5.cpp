@@ -12,48 +12,7 @@
 #include <vector>
 
 #include "innspect/io/keras_h5.hpp"
-
-namespace {
-
-constexpr float sentinel = -777.0f;
-
-struct Dense {
-    std::vector<float> kernel = std::vector<float>(12, sentinel), bias = std::vector<float>(3, sentinel);
-    std::string_view name() const { return "dense_1"; }
-    std::vector<innspect::WeightRef<float>> weights() {
-        return {{"kernel", {4, 3}, kernel.data()}, {"bias", {3}, bias.data()}};
-    }
-};
-struct Act {
-    std::string_view name() const { return "act"; }
-    std::vector<innspect::WeightRef<float>> weights() { return {}; }
-};
-struct Deconv {
-    std::vector<float> kernel = std::vector<float>(24, sentinel), bias = std::vector<float>(2, sentinel);
-    std::string_view name() const { return "deconv"; }
-    std::vector<innspect::WeightRef<float>> weights() {
-        return {{"kernel", {2, 2, 2, 3}, kernel.data()}, {"bias", {2}, bias.data()}};
-    }
-};
-struct Model {
-    Dense dense;
-    Act act;
-    Deconv deconv;
-    template <class F>
-    void for_each_layer(F&& f) {
-        f(dense);
-        f(act);
-        f(deconv);
-    }
-    bool untouched() const {
-        const auto all = [](const std::vector<float>& v) {
-            return std::all_of(v.begin(), v.end(), [](float x) { return x == sentinel; });
-        };
-        return all(dense.kernel) && all(dense.bias) && all(deconv.kernel) && all(deconv.bias);
-    }
-};
-
-}  // namespace
+#include "keras_h5_mock_model.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     innspect::io::ReadLimits limits;
@@ -62,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const auto file = innspect::io::KerasH5File::from_memory(std::span<const unsigned char>(data, size),
                                                                  "fuzz.h5", limits);
-        Model model;
+        innspect::fuzz::Model model;
         try {
             (void)innspect::io::load_keras_weights(model, file);
         } catch (const innspect::error&) {

@@ -1,0 +1,44 @@
+// Every input that ever broke a loader, replayed as a test: fuzz/regressions/keras_h5/ (found by
+// fuzz_keras_h5, fixed) and the two inputs of fuzz/known_libhdf5/ that crash or hang libhdf5
+// 1.10.8 when a variable-length root attribute is read — the weight loader no longer reads those
+// (it reads model_config / keras_version / backend only when asked), so loading weights from
+// them must end in an innspect::error or a load, never a crash or a hang, and a failed load must
+// leave the model untouched. (The third known input breaks libhdf5 on any attribute lookup and
+// cannot be replayed safely: fuzz/known_libhdf5/README.md.)
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <innspect/io/keras_h5.hpp>
+
+#include "../../fuzz/keras_h5_mock_model.hpp"
+
+namespace fs = std::filesystem;
+
+TEST_CASE("fuzz regressions: the weight loader ends every input with an error or a load, the model untouched on error") {
+    const fs::path fuzz = fs::path(INNSPECT_TEST_DATA_DIR) / ".." / ".." / "fuzz";
+    std::vector<fs::path> inputs{fuzz / "known_libhdf5" / "hang_global_heap_vlen_root_attr.h5",
+                                 fuzz / "known_libhdf5" / "memcpy_overlap_global_heap_vlen_root_attr.h5"};
+    for (const auto& e : fs::directory_iterator(fuzz / "regressions" / "keras_h5")) inputs.push_back(e.path());
+    REQUIRE(inputs.size() >= 3);
+    innspect::io::ReadLimits limits;
+    limits.max_array_bytes = std::uint64_t{64} << 20;
+    limits.max_attribute_bytes = std::uint64_t{16} << 20;
+    for (const auto& path : inputs) {
+        INFO(path.string());
+        innspect::fuzz::Model model;
+        bool failed = false;
+        try {
+            const innspect::io::KerasH5File file(path, limits);
+            (void)innspect::io::load_keras_weights(model, file);
+        } catch (const innspect::error&) {
+            failed = true;
+        }
+        // These inputs are all broken: none may load, and none may load partly.
+        CHECK(failed);
+        CHECK(model.untouched());
+    }
+}
