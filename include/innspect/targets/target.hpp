@@ -97,7 +97,7 @@ struct Target {
 };
 
 /// Target `layer` with `sel` (strip the activation, propagate to the input).
-template <class T>
+template <class T = float>
 Target<T> target(std::string layer, Selection<T> sel = select::max<T>()) {
     Target<T> t;
     t.layer = std::move(layer);
