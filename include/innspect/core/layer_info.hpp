@@ -29,14 +29,15 @@ struct LayerInfo {
 
     constexpr bool linear() const { return lrp == LrpPolicy::linear; }
 
-    /// Keras shape of one sample of the output: (h, w, c) or (n,).
-    std::vector<std::int64_t> output_keras_shape() const {
-        if (out_rank == 1) return {out_c};
-        return {out_h, out_w, out_c};
-    }
-    std::vector<std::int64_t> input_keras_shape() const {
-        if (in_rank == 1) return {in_c};
-        return {in_h, in_w, in_c};
+    /// Keras shape of one sample of the output: (h, w, c), (steps, c) or (n,).
+    std::vector<std::int64_t> output_keras_shape() const { return keras_shape(out_rank, out_h, out_w, out_c); }
+    std::vector<std::int64_t> input_keras_shape() const { return keras_shape(in_rank, in_h, in_w, in_c); }
+
+private:
+    static std::vector<std::int64_t> keras_shape(int rank, int h, int w, int c) {
+        if (rank == 1) return {c};
+        if (rank == 2) return {w, c};
+        return {h, w, c};
     }
 };
 

@@ -37,7 +37,7 @@ struct Dense {
     }
 
     template <ShapeType In>
-    using output_shape_for = std::conditional_t<In::rank == 1, Shape<Units>, Shape<In::h, In::w, Units>>;
+    using output_shape_for = with_channels<In, Units>;
 
     template <class T, ShapeType In>
     class layer : public detail::LinearLayerBase<layer<T, In>, T, Act> {
