@@ -1,4 +1,4 @@
-// expect: Model: a From<...> names no layer declared before it
+// expect: Model: a From<...> or Inputs<...> names no layer declared before it
 // From<"nope", ...>: the layer reads the output of a layer that does not exist.
 #include <innspect/innspect.hpp>
 

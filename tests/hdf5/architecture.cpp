@@ -286,7 +286,7 @@ TEST_CASE("architecture: config variants Keras writes") {
                   "inputs: 1 in C++, 2 in the file (i, j)",
                   "dropout_3: Dropout in the file, not in C++",
                   "f: type Flatten in C++, LSTM in the file (innspect has no such layer)",
-                  "add_1: Add in the file, not in C++ (innspect has no such layer)",
+                  "add_1: Add in the file, not in C++",
                   "d: input f in C++, add_1 in the file",
               }));
     }
@@ -340,4 +340,34 @@ TEST_CASE("architecture: config variants Keras writes") {
                              doctest::Contains("a layer without a name"), io_error);
         CHECK_THROWS_AS(io::parse_keras_model_config(R"({"class_name": "Model", "config": {"layers": 3}})"), io_error);
     }
+}
+
+TEST_CASE("architecture: merges, checked input by input (Keras 2 functional configs)") {
+    using U = Model<double, Input<8, 8, 1>, Conv2D<"c1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, same>,
+                    MaxPooling2D<"p1">, UpSampling2D<"u1", UpSize<2, 2>>, Concatenate<"cat", Inputs<"u1", "c1">>,
+                    Conv2D<"c2", 4, Kernel<3, 3>, Linear, Strides<1, 1>, same>, Add<"res", Inputs<"c2", "c1">>>;
+    auto config = [](const std::string& cat_inputs, const std::string& axis, const std::string& add_inputs) {
+        return R"({"class_name": "Model", "config": {"name": "unet", "layers": [
+            {"name": "in", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 8, 1]}, "inbound_nodes": []},
+            {"name": "c1", "class_name": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "padding": "same",
+             "activation": "relu"}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+            {"name": "p1", "class_name": "MaxPooling2D", "config": {"pool_size": [2, 2]}, "inbound_nodes": [[["c1", 0, 0, {}]]]},
+            {"name": "u1", "class_name": "UpSampling2D", "config": {"size": [2, 2]}, "inbound_nodes": [[["p1", 0, 0, {}]]]},
+            {"name": "cat", "class_name": "Concatenate", "config": {)" + axis + R"(}, "inbound_nodes": [[)" + cat_inputs + R"(]]},
+            {"name": "c2", "class_name": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "padding": "same"},
+             "inbound_nodes": [[["cat", 0, 0, {}]]]},
+            {"name": "res", "class_name": "Add", "config": {}, "inbound_nodes": [[)" + add_inputs + R"(]]}],
+            "input_layers": [["in", 0, 0]], "output_layers": [["res", 0, 0]]}})";
+    };
+    const std::string cat_in = R"(["u1", 0, 0, {}], ["c1", 0, 0, {}])", add_in = R"(["c2", 0, 0, {}], ["c1", 0, 0, {}])";
+    // Keras 2 U-Nets write axis=3 for the channels; -1 and an absent axis are the same axis.
+    CHECK(diffs<U>(config(cat_in, R"("axis": 3)", add_in)).empty());
+    CHECK(diffs<U>(config(cat_in, R"("axis": -1)", add_in)).empty());
+    CHECK(diffs<U>(config(cat_in, "", add_in)).empty());
+    CHECK(diffs<U>(config(cat_in, R"("axis": 2)", add_in)) == lines({"cat: axis 3 or -1 in C++, 2 in the file"}));
+    CHECK(diffs<U>(config(R"(["c1", 0, 0, {}], ["u1", 0, 0, {}])", "", add_in)) ==
+          lines({"cat: inputs (u1, c1) in C++, (c1, u1) in the file"}));
+    CHECK(diffs<U>(config(cat_in, "", R"(["c2", 0, 0, {}])")) == lines({"res: inputs (c2, c1) in C++, c2 in the file"}));
+    CHECK(diffs<U>(config(cat_in, "", R"(["c2", 0, 0, {}], ["p1", 0, 0, {}], ["in", 0, 0, {}])")) ==
+          lines({"res: inputs (c2, c1) in C++, (c2, p1, the model input) in the file"}));
 }

@@ -1,8 +1,12 @@
 #pragma once
 /// \file
 /// The backward walk every analyzer shares: resolve the target at the tap, then visit the layers
-/// on the path from the tap to the input (or the stop layer) in reverse, each in two steps:
-/// activation (output → pre-activation), then core (pre-activation → input).
+/// the tap depends on (down to the input, or to the stop layer) in reverse declaration order, each
+/// in two steps: activation (output → pre-activation), then core (pre-activation → input). On a
+/// graph that branches, what a layer hands back is split among the layers it read (a merge's
+/// joined input by the inputs' sizes) and added to what they already hold; since every reader
+/// comes after what it reads, a layer is visited only when all its readers have given their part,
+/// and the sums are taken in one fixed order (readers in reverse declaration order).
 
 #include <string>
 #include <type_traits>
@@ -52,31 +56,61 @@ ResolvedTarget<T> resolve(const Trace<T>& trace, const Target<T>& t) {
     return r;
 }
 
-/// Visits the path from `rt.tap` to `rt.stop` backwards. `activation(I, layer, v)` maps v at a
-/// layer's output to its pre-activation (skipped at the tap when the seed is the pre-activation);
-/// `core(I, layer, v)` maps v at the pre-activation to the layer input. Returns v at the end.
+/// What a walk left out: with a stop layer, the sum of what reached the input through branches
+/// that do not pass the stop layer (a skip connection around it).
+struct WalkExtras {
+    double bypassed = 0;
+};
+
+/// Walks from `rt.tap` back to the input or `rt.stop` (see backward_path). `activation(I, layer, v)`
+/// maps v at a layer's output to its pre-activation (skipped at the tap when the seed is the
+/// pre-activation); `core(I, layer, v)` maps v at the pre-activation to the layer's input (for a
+/// merge: its joined inputs). Returns the sum of what reached the end.
 template <class Model, class T, class ActivationStep, class CoreStep>
 Batch<T> walk_backward(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, Batch<T> v,
                        ActivationStep&& activation, CoreStep&& core,
-                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep) {
+                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, WalkExtras* extras = nullptr) {
+    if (rt.tap == rt.stop) {
+        if (keep) keep->push_back({std::string(trace.layers[static_cast<std::size_t>(rt.tap)].name), v});
+        return v;
+    }
     const auto path = backward_path(trace.layers, rt.tap, rt.stop);
+    std::vector<Batch<T>> at(Model::size);  // at[i]: what has reached layer i's output so far
+    Batch<T> end;
+    auto deliver = [&](Batch<T>& dst, const auto& part) {
+        if (dst.size() == 0) dst = part;
+        else dst += part;
+    };
+    at[static_cast<std::size_t>(rt.tap)] = std::move(v);
     model.for_each_backward([&](auto index, const auto& layer) {
         constexpr std::size_t i = decltype(index)::value;
         if (!path[i]) return;
+        Batch<T> u = std::move(at[i]);
         // The record is taken at the layer's output (for the tap with its activation stripped:
         // the seed at the pre-activation), where stop_at would return it.
-        if (keep) keep->push_back({std::string(layer.name), v});
-        if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, v);
-        v = core(index, layer, v);
+        if (keep) keep->push_back({std::string(layer.name), u});
+        if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, u);
+        u = core(index, layer, u);
+        const LayerInfo& info = trace.layers[i];
+        Eigen::Index offset = 0;
+        for (int p : info.parents.list()) {
+            const Eigen::Index cols = p < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(p)].cols();
+            const auto part = u.middleCols(offset, cols);
+            offset += cols;
+            if (p == rt.stop) deliver(end, part);
+            else if (p >= 0 && path[static_cast<std::size_t>(p)]) deliver(at[static_cast<std::size_t>(p)], part);
+            else if (extras) extras->bypassed += static_cast<double>(part.sum());  // around the stop layer
+        }
     });
-    return v;
+    if (end.size() == 0) end = Batch<T>::Zero(trace.batch(), rt.stop < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(rt.stop)].cols());
+    return end;
 }
 
 /// Keras shape of what the walk ends at: the model input or the stop layer's output.
 inline std::vector<std::int64_t> end_shape(std::span<const LayerInfo> layers, int stop) {
     if (stop >= 0) return layers[static_cast<std::size_t>(stop)].output_keras_shape();
     for (const auto& l : layers)
-        if (l.parent < 0) return l.input_keras_shape();
+        if (l.parent < 0) return l.input_keras_shape();  // a merge's first shape is its first input's
     return {};
 }
 

@@ -28,6 +28,9 @@ struct LayerConservation {
 struct ConservationReport {
     double initial = 0;  ///< Σ R⁰ at the tap
     double final = 0;    ///< Σ R where propagation stopped
+    /// With a stop layer on a graph with skip connections: Σ R that reached the input through
+    /// branches around the stop layer (not part of `final`).
+    double bypassed = 0;
     std::vector<LayerConservation> layers;
 
     /// A fixed-width table, one row a layer: Σ out, Σ in, bias and stabiliser shares of Σ out.
@@ -52,6 +55,11 @@ struct ConservationReport {
         std::snprintf(line, sizeof line, "explained sum R0 = %.6g, at the end sum R = %.6g (%.3f%%)\n", initial, final,
                       initial != 0 ? 100.0 * final / initial : 0.0);
         s += line;
+        if (bypassed != 0) {
+            std::snprintf(line, sizeof line, "around the stop layer to the input: sum R = %.6g (%.3f%%)\n", bypassed,
+                          initial != 0 ? 100.0 * bypassed / initial : 0.0);
+            s += line;
+        }
         return s;
     }
 };

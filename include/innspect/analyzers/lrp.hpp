@@ -61,8 +61,11 @@ public:
         auto core = [&](auto index, const auto& layer, const Batch<T>& r) {
             return step(index, layer, trace, r, path, e.report);
         };
-        e.relevance = detail::walk_backward(model_, trace, rt, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr);
+        detail::WalkExtras extras;
+        e.relevance = detail::walk_backward(model_, trace, rt, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr,
+                                            &extras);
         e.report.final = static_cast<double>(e.relevance.sum());
+        e.report.bypassed = extras.bypassed;
         e.at = rt.stop < 0 ? "input" : std::string(trace.layers[static_cast<std::size_t>(rt.stop)].name);
         e.shape = detail::end_shape(trace.layers, rt.stop);
         return e;
@@ -81,7 +84,7 @@ private:
         static_assert(k < std::tuple_size_v<decltype(composite_.entries)>,
                       "Lrp: a linear layer matches no entry of the composite; add a catch-all entry<AnyLayer>");
         const auto& rule = std::get<k>(composite_.entries).rule;
-        constexpr bool first = infos[I].parent < 0;
+        constexpr bool first = infos[I].reads_model_input();
         constexpr int merged_into = Canon::template merged_parent<I>();
         constexpr int child = Canon::template merged_child<I>();
         if constexpr (merged_into >= 0) {
@@ -104,6 +107,18 @@ private:
         return rule.relevance(ctx, r);
     }
 
+    /// The epsilon of the composite's rule for layer I (a ByClass<"Add"> entry, or a catch-all),
+    /// or 1e-6 when no entry matches or its rule has no epsilon.
+    template <std::size_t I>
+    double own_rule_epsilon() const {
+        constexpr std::size_t k = Comp::match(Model::layer_infos(), I);
+        if constexpr (k < std::tuple_size_v<decltype(composite_.entries)>) {
+            const auto& rule = std::get<k>(composite_.entries).rule;
+            if constexpr (requires { rule.epsilon; }) return static_cast<double>(rule.epsilon);
+        }
+        return 1e-6;
+    }
+
     template <class Index, class L>
     Batch<T> step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
                   ConservationReport& report) const {
@@ -117,8 +132,16 @@ private:
             out = std::move(s.relevance);
             c.bias_absorbed = s.bias_absorbed;
         } else if constexpr (L::lrp == LrpPolicy::own_rule) {
-            out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r);
-            c.rule = std::string(layer.lrp_rule_name);
+            if constexpr (requires { layer.lrp_backward(trace.input_of(0), r, T(0)); }) {
+                // A rule with a stabiliser (a merge's proportional split) takes the epsilon of
+                // the composite's rule for this layer, 1e-6 when that rule has none.
+                const double eps = own_rule_epsilon<i>();
+                out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r, static_cast<T>(eps));
+                c.rule = std::string(layer.lrp_rule_name) + " (eps " + detail::format_number(eps) + ")";
+            } else {
+                out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r);
+                c.rule = std::string(layer.lrp_rule_name);
+            }
         } else {
             static_assert(L::lrp == LrpPolicy::pass_through);
             out = r;  // same values, same flat storage: a reshape back is the identity

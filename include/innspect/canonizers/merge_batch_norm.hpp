@@ -42,10 +42,11 @@ public:
             constexpr auto& infos = Model::layer_infos();
             int child = -1, readers = 0;
             for (std::size_t q = I + 1; q < infos.size(); ++q)
-                if (infos[q].parent == static_cast<int>(I)) {
-                    ++readers;
-                    child = static_cast<int>(q);
-                }
+                for (int p : infos[q].parents.list())
+                    if (p == static_cast<int>(I)) {
+                        ++readers;
+                        child = static_cast<int>(q);
+                    }
             if (readers != 1) return -1;
             return affine_at(static_cast<std::size_t>(child)) ? child : -1;
         }

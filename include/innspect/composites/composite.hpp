@@ -105,11 +105,20 @@ struct Composite {
         return (known(typename Entries::selector{}) && ...);
     }
 
+    /// A linear layer nothing linear comes before, on any path from the input (so every input
+    /// branch of a graph has its first linear layer).
     template <std::size_t N>
     static constexpr bool is_first_linear(const std::array<LayerInfo, N>& layers, std::size_t i) {
         if (!layers[i].linear()) return false;
-        for (int p = layers[i].parent; p >= 0; p = layers[static_cast<std::size_t>(p)].parent)
-            if (layers[static_cast<std::size_t>(p)].linear()) return false;
+        std::array<bool, N> before{};  // layers i depends on
+        for (int p : layers[i].parents.list())
+            if (p >= 0) before[static_cast<std::size_t>(p)] = true;
+        for (std::size_t j = i; j-- > 0;) {
+            if (!before[j]) continue;
+            if (layers[j].linear()) return false;
+            for (int p : layers[j].parents.list())
+                if (p >= 0) before[static_cast<std::size_t>(p)] = true;
+        }
         return true;
     }
 };

@@ -1,10 +1,11 @@
 #pragma once
 /// \file
-/// The static model: a flat list of layer declarations with a compile-time input shape. Each
-/// layer reads the previous one, or any earlier layer named with `From<"name", Layer>`, so an
-/// autoencoder with a classifier head (a chain with several read-out points) and a model with
-/// two heads on one trunk are both one flat list. Shapes propagate at compile time; misuse is a
-/// static_assert with a one-line reason.
+/// The static model: a flat list of layer declarations with a compile-time input shape, in an
+/// order where every layer comes after what it reads (as Keras lists them). Each layer reads the
+/// previous one, or any earlier layer named with `From<"name", Layer>`, and a merge reads several
+/// (`Add<"sum", Inputs<"a", "b">>`), so chains with several read-out points, two heads on one
+/// trunk, U-Nets and residual blocks are all one flat list: a directed acyclic graph. Shapes
+/// propagate at compile time; misuse is a static_assert with a one-line reason.
 ///
 ///   using Net = Model<float, Input<16, 16, 1>,
 ///                     Conv2D<"conv1", 8, Kernel<1, 16>, Selu>,
@@ -23,6 +24,7 @@
 #include "innspect/core/concepts.hpp"
 #include "innspect/core/errors.hpp"
 #include "innspect/core/fixed_string.hpp"
+#include "innspect/core/inputs.hpp"
 #include "innspect/core/layer_info.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
@@ -50,17 +52,29 @@ concept has_parent = requires { Spec::parent; };
 template <class T, class M>
 struct layer_of_spec;
 
-/// Parent index of a declaration at position i: −1 input, −2 not found (among earlier layers).
+/// Index of the layer called `name` among the first i declarations: −1 the model input ("input"),
+/// −2 none.
+template <std::size_t N>
+constexpr int earlier_layer(std::string_view name, std::size_t i, const std::array<std::string_view, N>& names) {
+    if (name == "input") return -1;
+    for (std::size_t j = 0; j < i; ++j)
+        if (names[j] == name) return static_cast<int>(j);
+    return -2;
+}
+
+/// What the declaration at position i reads: the previous layer, the layer named by From<>, or
+/// the layers named by Inputs<> (−1: the model input, −2: a name no earlier layer has).
 template <class Spec, std::size_t N>
-constexpr int parent_index(std::size_t i, const std::array<std::string_view, N>& names) {
-    if constexpr (has_parent<Spec>) {
-        if (Spec::parent == "input") return -1;
-        for (std::size_t j = 0; j < i; ++j)
-            if (names[j] == Spec::parent) return static_cast<int>(j);
-        return -2;
+constexpr LayerParents parents_of(std::size_t i, const std::array<std::string_view, N>& names) {
+    LayerParents p;
+    if constexpr (MergeSpec<Spec>) {
+        for (std::string_view n : Spec::input_names) p.index[p.count++] = earlier_layer(n, i, names);
+    } else if constexpr (has_parent<Spec>) {
+        p.index[p.count++] = earlier_layer(Spec::parent, i, names);
     } else {
-        return static_cast<int>(i) - 1;
+        p.index[p.count++] = static_cast<int>(i) - 1;
     }
+    return p;
 }
 }  // namespace detail
 
@@ -68,6 +82,7 @@ template <class T, class InputSpec, LayerSpec... Specs>
 class Model {
     static_assert(std::is_floating_point_v<T>, "Model: the scalar type must be float or double");
     static_assert(sizeof...(Specs) > 0, "Model: a model needs at least one layer");
+    static_assert(std::tuple_size_v<decltype(LayerParents::index)> == max_layer_inputs);
 
 public:
     using scalar = T;
@@ -84,18 +99,20 @@ private:
     }
     static_assert(names_unique(), "Model: two layers have the same name");
 
-    static constexpr std::array<int, size> parents = [] {
-        std::array<int, size> p{};
+    static constexpr std::array<LayerParents, size> parents = [] {
+        std::array<LayerParents, size> p{};
         std::size_t i = 0;
-        ((p[i] = detail::parent_index<Specs>(i, names), ++i), ...);
+        ((p[i] = detail::parents_of<Specs>(i, names), ++i), ...);
         return p;
     }();
     static constexpr bool parents_known() {
-        for (int p : parents)
-            if (p < -1) return false;
+        for (const auto& ps : parents)
+            for (int k = 0; k < ps.count; ++k)
+                if (ps.index[static_cast<std::size_t>(k)] < -1) return false;
         return true;
     }
-    static_assert(parents_known(), "Model: a From<...> names no layer declared before it");
+    static_assert(parents_known(),
+                  "Model: a From<...> or Inputs<...> names no layer declared before it (\"input\" is the model input)");
 
     template <std::size_t I>
     using spec_at = std::tuple_element_t<I, std::tuple<Specs...>>;
@@ -104,13 +121,30 @@ private:
     struct out_shape_lazy;
     template <int P>
     using shape_at = typename std::conditional_t<(P < 0), std::type_identity<input_shape>, out_shape_lazy<P>>::type;
+    // After a failed static_assert, an unknown parent reads as the first input (or the model
+    // input) so that no second error follows.
+    static constexpr int known_parent(std::size_t i, std::size_t k) {
+        const int p = parents[i].index[k];
+        if (p >= -1) return p;
+        return parents[i].index[0] >= -1 ? parents[i].index[0] : -1;
+    }
+    template <std::size_t I, std::size_t K>
+    using parent_shape = shape_at<known_parent(I, K)>;
+
+    template <std::size_t I, class Seq = std::make_index_sequence<static_cast<std::size_t>(parents[I].count)>>
+    struct input_shape_of;
+    template <std::size_t I, std::size_t... K>
+    struct input_shape_of<I, std::index_sequence<K...>> {
+        // A merge is bound to the list of its inputs' shapes, any other layer to its input's.
+        using type = std::conditional_t<MergeSpec<spec_at<I>>, ShapeList<parent_shape<I, K>...>, parent_shape<I, 0>>;
+    };
 
 public:
-    /// Input shape, output shape and layer type of the I-th declaration.
+    /// Input shape (a ShapeList for a merge), output shape and layer type of the I-th declaration.
     template <std::size_t I>
     struct node {
         using spec = spec_at<I>;
-        using in = shape_at<(parents[I] < -1 ? -1 : parents[I])>;
+        using in = typename input_shape_of<I>::type;
         using out = typename spec::template output_shape_for<in>;
         using layer = typename spec::template layer<T, in>;
     };
@@ -129,10 +163,24 @@ private:
         static_assert((detail::layer_contract<typename node<I>::layer>() && ...));
         using type = std::tuple<typename node<I>::layer...>;
         static constexpr std::array<LayerInfo, size> infos{LayerInfo{
-            node<I>::layer::name, node<I>::layer::keras_class, node<I>::layer::lrp, node<I>::layer::family, parents[I], node<I>::in::size, node<I>::out::size,
-            node<I>::out::h, node<I>::out::w, node<I>::out::c, node<I>::out::rank, node<I>::in::h,
-            node<I>::in::w, node<I>::in::c, node<I>::in::rank, node<I>::layer::pre_is_input,
-            node<I>::layer::activation::name}...};
+            .name = node<I>::layer::name,
+            .keras_class = node<I>::layer::keras_class,
+            .lrp = node<I>::layer::lrp,
+            .family = node<I>::layer::family,
+            .parent = parents[I].index[0],
+            .parents = parents[I],
+            .in_size = node<I>::in::size,
+            .out_size = node<I>::out::size,
+            .out_h = node<I>::out::h,
+            .out_w = node<I>::out::w,
+            .out_c = node<I>::out::c,
+            .out_rank = node<I>::out::rank,
+            .in_h = node<I>::in::h,
+            .in_w = node<I>::in::w,
+            .in_c = node<I>::in::c,
+            .in_rank = node<I>::in::rank,
+            .pre_is_input = node<I>::layer::pre_is_input,
+            .activation = node<I>::layer::activation::name}...};
     };
     using indices = std::make_index_sequence<size>;
     using layers_tuple = typename tuple_of<indices>::type;
@@ -230,8 +278,9 @@ public:
         t.layers = layer_infos();
         t.out.resize(size);
         t.pre.resize(size);
+        t.joined.resize(size);
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (std::get<I>(layers_).forward(t.input_of(I), t.pre[I], t.out[I]), ...);
+            (run_layer<I>(t), ...);
         }(indices{});
         return t;
     }
@@ -243,6 +292,25 @@ public:
     }
 
 private:
+    template <std::size_t I>
+    void run_layer(Trace<T>& t) const {
+        if constexpr (parents[I].count > 1) join_inputs(t, I);
+        std::get<I>(layers_).forward(t.input_of(I), t.pre[I], t.out[I]);
+    }
+
+    /// A merge's inputs side by side, [x₁ | x₂ | …] per sample (core/inputs.hpp).
+    static void join_inputs(Trace<T>& t, std::size_t i) {
+        const LayerInfo& l = layer_infos()[i];
+        Batch<T>& j = t.joined[i];
+        j.resize(t.input.rows(), l.in_size);
+        Eigen::Index at = 0;
+        for (int k = 0; k < l.parents.count; ++k) {
+            const Batch<T>& p = t.parent_output(static_cast<int>(i), k);
+            j.middleCols(at, p.cols()) = p;
+            at += p.cols();
+        }
+    }
+
     layers_tuple layers_;
 };
 

@@ -18,6 +18,7 @@ struct Trace {
     Batch<T> input;               ///< the model input, batch × input features
     std::vector<Batch<T>> out;    ///< out[i]: layer i's output (post-activation)
     std::vector<Batch<T>> pre;    ///< pre[i]: layer i's pre-activation, empty when it is its input or output
+    std::vector<Batch<T>> joined; ///< joined[i]: a merge's inputs side by side (core/inputs.hpp), else empty
     std::span<const LayerInfo> layers;  ///< the model's static description (names, parents, shapes)
 
     Eigen::Index batch() const { return input.rows(); }
@@ -29,10 +30,16 @@ struct Trace {
     const Batch<T>& output(int i) const { return out.at(static_cast<std::size_t>(i)); }
     const Batch<T>& output(std::string_view name) const { return output(index_of(name)); }
 
-    /// What layer i read: its parent's output, or the model input.
-    const Batch<T>& input_of(int i) const {
-        const int p = layers[static_cast<std::size_t>(i)].parent;
+    /// The output of layer i's k-th input (the model input for −1).
+    const Batch<T>& parent_output(int i, int k = 0) const {
+        const int p = layers[static_cast<std::size_t>(i)].parents.index[static_cast<std::size_t>(k)];
         return p < 0 ? input : out[static_cast<std::size_t>(p)];
+    }
+
+    /// What layer i read: its parent's output, the model input, or a merge's joined inputs.
+    const Batch<T>& input_of(int i) const {
+        if (layers[static_cast<std::size_t>(i)].merges()) return joined[static_cast<std::size_t>(i)];
+        return parent_output(i);
     }
 
     /// Layer i's pre-activation z (what "explain the logit" explains).

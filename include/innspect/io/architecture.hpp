@@ -83,14 +83,16 @@ using json = nlohmann::json;
 struct ArchLayer {
     std::string name, type, nested_in;
     const KerasSchema* schema = nullptr;  ///< nullptr: innspect has no such layer
-    bool has_input = false;
-    std::string input;  ///< "" = the model input
+    bool has_inputs = false;
+    std::vector<std::string> inputs;  ///< what it reads, in order; "" = the model input
     std::vector<KerasValue> fields;
 };
 
 /// Values are compared as numbers with a relative tolerance of 1e-6 (float32-rounded values
 /// in a config still match), else as text.
 inline bool same_value(const KerasValue& a, const KerasValue& b) {
+    if (a.any_of && b.numbers.size() == 1)
+        return std::any_of(a.numbers.begin(), a.numbers.end(), [&](double x) { return same_value({"", "", {x}}, b); });
     if (!a.numbers.empty() && a.numbers.size() == b.numbers.size()) {
         for (std::size_t i = 0; i < a.numbers.size(); ++i) {
             const double x = a.numbers[i], y = b.numbers[i];
@@ -126,10 +128,16 @@ ArchLayer describe_cpp_layer() {
     d.name = std::string(info.name);
     d.type = std::string(S::keras.keras_class);
     d.schema = &S::keras;
-    d.has_input = true;
-    d.input = info.parent < 0 ? std::string() : std::string(Model::layer_infos()[static_cast<std::size_t>(info.parent)].name);
+    d.has_inputs = true;
+    for (int p : info.parents.list())
+        d.inputs.push_back(p < 0 ? std::string() : std::string(Model::layer_infos()[static_cast<std::size_t>(p)].name));
     KerasValues v;
-    S::keras_values(v);
+    // A value that depends on the input (Concatenate's axis, counted from either end) is stated
+    // with the input's shape.
+    if constexpr (requires { S::template keras_values_for<typename Model::template node<I>::in>(v); })
+        S::template keras_values_for<typename Model::template node<I>::in>(v);
+    else
+        S::keras_values(v);
     d.fields = std::move(v.values());
     return d;
 }
@@ -267,8 +275,8 @@ inline ArchLayer describe_file_layer(const KerasLayerConfig& l, const std::strin
     d.type = l.class_name;
     d.nested_in = l.nested_in;
     d.schema = find_keras_class(l.class_name);
-    d.has_input = l.inputs.size() == 1;
-    if (d.has_input) d.input = l.inputs.front();
+    d.has_inputs = !l.inputs.empty();
+    d.inputs = l.inputs;
     if (d.schema != nullptr) {
         KerasValues v;
         FileFieldReader(l, source).read(*d.schema, v);
@@ -315,6 +323,12 @@ inline void unsupported_settings(const KerasLayerConfig& l, const KerasSchema& s
 }
 
 inline std::string input_text(const std::string& in) { return in.empty() ? "the model input" : in; }
+inline std::string inputs_text(const std::vector<std::string>& ins) {
+    if (ins.size() == 1) return input_text(ins.front());
+    std::string s = "(";
+    for (const auto& in : ins) s += (s.size() > 1 ? ", " : "") + input_text(in);
+    return s + ")";
+}
 
 /// Pairs of indices (C++, file): name matches by longest common subsequence, then positional
 /// pairs between them; −1 on one side for a layer only the other has.
@@ -417,16 +431,18 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
             diffs.push_back(label + ": type " + c.type + " in C++, " + f.type + " in the file");
             continue;
         }
-        // Its input (graph structure); names are compared after mapping the pair's names.
-        if (fl.inputs.size() > 1) {
-            std::string names;
-            for (const auto& s : fl.inputs) names += (names.empty() ? "" : ", ") + input_text(s);
-            diffs.push_back(label + ": inputs 1 in C++, " + std::to_string(fl.inputs.size()) + " in the file (" + names + ")");
-        } else if (f.has_input && c.input != f.input) {
-            // A parent renamed but paired is reported once, at the parent itself.
-            const auto it = paired_name.find(c.input);
-            if (it == paired_name.end() || it->second != f.input)
-                diffs.push_back(label + ": input " + input_text(c.input) + " in C++, " + input_text(f.input) + " in the file");
+        // What it reads (graph structure), in order; names are compared after mapping the pairs'
+        // names, so a parent renamed but paired is reported once, at the parent itself.
+        if (f.has_inputs) {
+            bool same = c.inputs.size() == f.inputs.size();
+            for (std::size_t k = 0; same && k < c.inputs.size(); ++k) {
+                const auto it = paired_name.find(c.inputs[k]);
+                same = c.inputs[k] == f.inputs[k] || (it != paired_name.end() && it->second == f.inputs[k]);
+            }
+            if (!same) {
+                const char* what = c.inputs.size() == 1 && f.inputs.size() == 1 ? ": input " : ": inputs ";
+                diffs.push_back(label + what + inputs_text(c.inputs) + " in C++, " + inputs_text(f.inputs) + " in the file");
+            }
         }
         bool same_activation = true;
         for (const auto& cf : c.fields) {

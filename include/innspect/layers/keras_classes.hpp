@@ -14,6 +14,7 @@
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/merge.hpp"
 #include "innspect/layers/pooling.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
@@ -41,6 +42,11 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &flatten_schema,
     &dropout_schema,
     &spatial_dropout2d_schema,
+    &add_schema,
+    &subtract_schema,
+    &average_schema,
+    &maximum_schema,
+    &concatenate_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.

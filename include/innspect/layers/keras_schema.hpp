@@ -61,6 +61,7 @@ struct KerasValue {
     std::string key;
     std::string text;
     std::vector<double> numbers;
+    bool any_of = false;  ///< the numbers are alternatives: a single number equal to one of them matches
 };
 
 /// What a C++ layer declaration states, field by field, in its schema's order (`keras_values`).
@@ -76,6 +77,12 @@ public:
             t += ")";
         }
         values_.push_back({std::string(key), std::move(t), std::move(v)});
+    }
+    /// A value a file may write in several equivalent ways (an axis as 3 or −1).
+    void numbers_any_of(std::string_view key, std::vector<double> v) {
+        std::string t;
+        for (std::size_t i = 0; i < v.size(); ++i) t += (i ? " or " : "") + number_text(v[i]);
+        values_.push_back({std::string(key), std::move(t), std::move(v), true});
     }
     void text(std::string_view key, std::string_view v) { values_.push_back({std::string(key), std::string(v), {}}); }
     void boolean(std::string_view key, bool b) { text(key, b ? "true" : "false"); }

@@ -189,19 +189,31 @@ Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const Lay
     return m;
 }
 
-/// Path from the tap down to (not including) `stop` (−1: the input); throws if `stop` is not an
-/// ancestor of the tap.
+/// The layers a backward pass from `tap` visits: those the tap depends on (the tap itself
+/// included) and, with a stop layer (≥ 0), only those that depend on it (the stop layer itself
+/// excluded). Throws name_error if `stop` is not something the tap depends on.
 inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int tap, int stop) {
-    std::vector<bool> on(layers.size(), false);
-    int i = tap;
-    while (i >= 0 && i != stop) {
-        on[static_cast<std::size_t>(i)] = true;
-        i = layers[static_cast<std::size_t>(i)].parent;
-    }
-    if (i != stop)
+    const auto n = static_cast<std::size_t>(tap) + 1;
+    std::vector<bool> on(layers.size(), false), needed(n, false);
+    needed[n - 1] = true;
+    for (std::size_t i = n; i-- > 0;)  // parents come before their readers
+        if (needed[i])
+            for (int p : layers[i].parents.list())
+                if (p >= 0) needed[static_cast<std::size_t>(p)] = true;
+    if (stop >= 0 && (stop > tap || !needed[static_cast<std::size_t>(stop)]))
         throw name_error("stop layer '" + std::string(layers[static_cast<std::size_t>(stop)].name) +
                          "' is not on the path from '" + std::string(layers[static_cast<std::size_t>(tap)].name) +
                          "' to the input");
+    if (stop == tap) return on;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!needed[i]) continue;
+        if (stop < 0) {
+            on[i] = true;
+            continue;
+        }
+        for (int p : layers[i].parents.list())
+            if (p == stop || (p > stop && on[static_cast<std::size_t>(p)])) on[i] = true;
+    }
     return on;
 }
 
