@@ -177,7 +177,7 @@ InputData read_input(std::string_view option, const std::filesystem::path& path)
 std::pair<std::string, SelectionSpec> parse_target(const std::string& text) {
     const std::string accepted =
         "accepted: LAYER, LAYER:max, LAYER:all, LAYER:index:K, LAYER:index:H,W,C, LAYER:mask:FILE.npy, "
-        "LAYER:direction:FILE.npy";
+        "LAYER:direction:FILE.npy, LAYER:error, LAYER:error:MASK.npy";
     const auto colon = text.find(':');
     std::string layer = text.substr(0, colon);
     if (layer.empty()) throw usage_error("--target: " + quote(text) + " names no layer (" + accepted + ")");
@@ -215,6 +215,10 @@ std::pair<std::string, SelectionSpec> parse_target(const std::string& text) {
     } else if (kind == "mask" || kind == "direction") {
         if (arg.empty()) throw bad(kind + " needs a file (" + kind + ":FILE.npy)");
         sel.kind = kind == "mask" ? SelectionSpec::Kind::mask : SelectionSpec::Kind::direction;
+        sel.file = arg;
+    } else if (kind == "error") {
+        if (has_arg && arg.empty()) throw bad("error:MASK.npy needs a file");
+        sel.kind = SelectionSpec::Kind::error;
         sel.file = arg;
     } else {
         throw bad("unknown selection " + quote(kind));
@@ -303,6 +307,12 @@ ExplainRequest parse_explain(const Args& args) {
     std::tie(r.tap, r.selection) = parse_target(args.required("--target"));
     r.stop_at = args.get("--stop-at").value_or("");
     r.keep_activation = args.flag("--keep-activation");
+    if (r.method == "residual" && r.selection.kind != SelectionSpec::Kind::error)
+        throw usage_error("--method residual explains the reconstruction error only (accepted: --target LAYER:error, "
+                          "LAYER:error:MASK.npy)");
+    if (r.selection.kind == SelectionSpec::Kind::error && r.keep_activation)
+        throw usage_error("--keep-activation: the reconstruction error always compares the layer's output (its "
+                          "activation kept); leave the flag out");
     r.bias = !args.flag("--no-bias");
     r.report = args.flag("--report");
 

@@ -94,14 +94,15 @@ struct PredictRequest {
 
 /// A unit selection at the explained layer, as given after `LAYER:` in --target.
 struct SelectionSpec {
-    enum class Kind { max, all, index, index_hwc, mask, direction };
+    enum class Kind { max, all, index, index_hwc, mask, direction, error };
     Kind kind = Kind::max;
     long long index = 0;         ///< index:K
     int h = 0, w = 0, c = 0;     ///< index:H,W,C
-    std::filesystem::path file;  ///< mask: / direction:
+    std::filesystem::path file;  ///< mask: / direction: / error: (optional)
 };
 
-/// `LAYER[:SELECTION]`, SELECTION ∈ index:K, index:H,W,C, max, all, mask:FILE.npy, direction:FILE.npy.
+/// `LAYER[:SELECTION]`, SELECTION ∈ index:K, index:H,W,C, max, all, mask:FILE.npy, direction:FILE.npy,
+/// error, error:MASK.npy (the reconstruction error of LAYER against the input).
 std::pair<std::string, SelectionSpec> parse_target(const std::string& text);
 
 struct ExplainMethod {
@@ -127,6 +128,7 @@ inline constexpr ExplainMethod explain_methods[] = {
      "z^B rule (--low, --high) on every linear layer (for z^B on the first layer\n"
      "only, use --method lrp.composite --composite epsilon_gamma_box)"},
     {"lrp.composite", "a rule per layer from --composite"},
+    {"residual", "m * (x - x_hat)^2, the residual map (only with --target LAYER:error)"},
 };
 inline constexpr std::string_view composite_names[] = {
     "sequential_preset_a", "sequential_preset_b",  "sequential_preset_a_flat", "sequential_preset_b_flat",

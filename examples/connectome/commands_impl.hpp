@@ -105,9 +105,12 @@ innspect::Selection<T> make_selection(const SelectionSpec& s, const LayerInfo& t
                                   std::to_string(tap.out_w - 1) + ", C in 0.." +
                                   std::to_string(tap.out_c - 1) + ")");
             return select::index<T>(s.h, s.w, s.c);
+        case K::error:
+            if (s.file.empty()) return select::reconstruction_error<T>();
+            [[fallthrough]];
         case K::mask:
         case K::direction: {
-            const char* kind = s.kind == K::mask ? "mask" : "direction";
+            const char* kind = s.kind == K::mask ? "mask" : s.kind == K::direction ? "direction" : "error mask";
             auto a = innspect::io::read_npy<T>(s.file);
             const auto n = static_cast<std::size_t>(tap.out_size);
             const auto b = static_cast<std::size_t>(batch);
@@ -127,6 +130,7 @@ innspect::Selection<T> make_selection(const SelectionSpec& s, const LayerInfo& t
             if (!m.allFinite())
                 throw usage_error(std::string("--target: ") + kind + " file " + s.file.string() +
                                   " holds a non-finite value");
+            if (s.kind == K::error) return select::reconstruction_error<T>(std::move(m));
             return s.kind == K::mask ? select::mask<T>(std::move(m)) : select::direction<T>(std::move(m));
         }
     }
@@ -164,6 +168,7 @@ innspect::Explanation<T> explain_with(const Model& m, const Batch<T>& x, const i
     using namespace innspect;
     const std::string& me = r.method;
     if (me == "gradient") return gradient(m).explain(x, t);
+    if (me == "residual") return residual_map(m).explain(x, t);
     if (me == "input_x_gradient") return input_x_gradient(m).explain(x, t);
     if (me == "guided_backprop") return guided_backprop(m).explain(x, t);
     if (me == "deconvnet") return deconvnet(m).explain(x, t);

@@ -47,5 +47,6 @@
 #include "innspect/analyzers/integrated_gradients.hpp"
 #include "innspect/analyzers/smoothgrad.hpp"
 #include "innspect/analyzers/occlusion.hpp"
+#include "innspect/analyzers/residual_map.hpp"
 #include "innspect/evaluation/relevance_mass.hpp"
 #include "innspect/evaluation/region_perturbation.hpp"

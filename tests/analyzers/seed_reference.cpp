@@ -364,4 +364,32 @@ TEST_CASE("seed16 reference: a few fixtures in float") {
     }
 }
 
+TEST_CASE("seed16 reference: the reconstruction error (tests/reference/make_error_fixtures.py)") {
+    // E = Σ m (x − x̂)², whole and over the region; the reference assembles every method from its
+    // direction-target explanations (R = R_net − d ⊙ x, ∂E/∂x = 2Jᵀd − 2d, IG with d at each point).
+    const fs::path dir = fs::path(INNSPECT_TEST_DATA_DIR) / "explain" / "seed16_error";
+    const auto model = load_seed_model<double>();
+    const auto x = load_batch<double>(forward_dir / "input.npy");
+    const Batch<double> region = io::to_batch(load<double>(explain_dir / "recon_region.mask.npy"));
+    std::ifstream index(dir / "index.txt");
+    std::string name, method, tname;
+    int n = 0;
+    while (index >> name >> method >> tname) {
+        CAPTURE(name);
+        ++n;
+        const auto t = target("autoencoder", tname == "error_region" ? select::reconstruction_error<double>(region)
+                                                                      : select::reconstruction_error<double>());
+        Explanation<double> e;
+        if (method == "residual")
+            e = residual_map(model).explain(x, t);
+        else
+            e = run(model, method, x, t);
+        check_close(e.relevance, load_batch<double>(dir / (name + ".npy")), 1e-9);
+        const auto score = load<double>(dir / ("score__" + tname + ".npy"));
+        check_close(e.score.transpose(), Batch<double>(Eigen::Map<const Batch<double>>(score.data.data(), 1, x.rows())),
+                    1e-12);
+    }
+    CHECK(n == 16);
+}
+
 }  // TEST_SUITE

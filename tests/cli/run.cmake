@@ -1,8 +1,9 @@
 # One innspect-connectome run and its checks:
 #   cmake -DEXPECT_EXIT=<code> [-DSTDERR_MATCH=<regex>] [-DSTDOUT_MATCH=<regex>]
 #         [-DNPY_COMPARE=<npy-compare> -DOUT=<file.npy> -DSHAPE=<d0,d1,...>]
-#         [-DWORK_DIR=<dir>] -P run.cmake -- <command> <args...>
-# WORK_DIR is emptied first. With SHAPE, OUT must have that shape and be finite and not all zero.
+#         [-DEXPECTED=<reference.npy> -DMAX_REL=<m>] [-DWORK_DIR=<dir>] -P run.cmake -- <command> <args...>
+# WORK_DIR is emptied first. With SHAPE, OUT must have that shape and be finite and not all zero;
+# with EXPECTED, |OUT - EXPECTED| <= MAX_REL * max|EXPECTED|.
 cmake_minimum_required(VERSION 3.20)
 include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
 
@@ -22,5 +23,8 @@ if(DEFINED STDOUT_MATCH AND NOT CLI_STDOUT MATCHES "${STDOUT_MATCH}")
 endif()
 if(DEFINED SHAPE)
   cli_check_shape(${OUT} ${SHAPE})
+endif()
+if(DEFINED EXPECTED)
+  cli_compare(${OUT} ${EXPECTED} --max-rel ${MAX_REL})
 endif()
 message(STATUS "ok (exit ${EXPECT_EXIT})\n${CLI_STDERR}")

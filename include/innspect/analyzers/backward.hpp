@@ -28,20 +28,40 @@ Batch<T> core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g) {
         return layer.backward_linear(g);
 }
 
+/// Keras shape of what the walk ends at: the model input or the stop layer's output.
+inline std::vector<std::int64_t> end_shape(std::span<const LayerInfo> layers, int stop) {
+    if (stop >= 0) return layers[static_cast<std::size_t>(stop)].output_keras_shape();
+    for (const auto& l : layers)
+        if (l.parent < 0) return l.input_keras_shape();  // a merge's first shape is its first input's
+    return {};
+}
+
 /// A target bound to a trace.
 template <class T>
 struct ResolvedTarget {
     int tap = -1;
     int stop = -1;
-    Batch<T> weights;    ///< m, batch × tap size
+    Batch<T> weights;    ///< m, batch × tap size (the error target: d = m ⊙ (x̂ − x))
     Batch<T> explained;  ///< z (activation stripped) or a
     bool seed_at_pre = true;
     bool given_relevance = false;
+    bool error = false;  ///< the reconstruction error E (targets/target.hpp)
+    Batch<T> input;      ///< the error target: x, the model input
 
-    /// Σ_j m_j z_j per row.
-    Vector<T> score() const { return weights.cwiseProduct(explained).rowwise().sum(); }
+    /// Σ_j m_j z_j per row; the error target: E = Σ d ⊙ x̂ − Σ d ⊙ x.
+    Vector<T> score() const {
+        Vector<T> s = weights.cwiseProduct(explained).rowwise().sum();
+        if (error) s -= weights.cwiseProduct(input).rowwise().sum();
+        return s;
+    }
     /// R⁰ = m ⊙ z, or R as given.
     Batch<T> initial_relevance() const { return given_relevance ? weights : Batch<T>(weights.cwiseProduct(explained)); }
+    /// The error target's input term of LRP, R_direct = −d ⊙ x.
+    Batch<T> direct_relevance() const { return -weights.cwiseProduct(input); }
+    /// Where a gradient starts: m, or ∂E/∂x̂ = 2d for the error target.
+    Batch<T> gradient_seed() const { return error ? Batch<T>(T(2) * weights) : weights; }
+    /// The error target's input term of the gradient, ∂E/∂x with x̂ held fixed: −2d.
+    Batch<T> direct_gradient() const { return T(-2) * weights; }
 };
 
 template <class T>
@@ -49,11 +69,39 @@ ResolvedTarget<T> resolve(const Trace<T>& trace, const Target<T>& t) {
     ResolvedTarget<T> r;
     r.tap = trace.index_of(t.layer);
     r.stop = t.stop_at.empty() ? -1 : trace.index_of(t.stop_at);
+    const LayerInfo& tap = trace.layers[static_cast<std::size_t>(r.tap)];
+    r.error = t.selection.kind == Selection<T>::Kind::error;
+    if (r.error) {
+        // E compares the reconstruction with the input: the tap must have the input's shape.
+        const auto in = end_shape(trace.layers, -1), out = tap.output_keras_shape();
+        if (in != out)
+            throw shape_error("reconstruction error at " + describe(tap) + ": the reconstruction must have the input's shape " +
+                              shape_string(in) + ", it has " + shape_string(out));
+        r.seed_at_pre = false;  // E is of the output x̂, activation kept
+        r.explained = trace.output(r.tap);
+        r.input = trace.input;
+        r.weights = selection_weights(t.selection, r.explained, tap).cwiseProduct(r.explained - trace.input);
+        return r;
+    }
     r.seed_at_pre = t.strip_activation;
     r.explained = t.strip_activation ? trace.pre_activation(r.tap) : trace.output(r.tap);
-    r.weights = selection_weights(t.selection, r.explained, trace.layers[static_cast<std::size_t>(r.tap)]);
+    r.weights = selection_weights(t.selection, r.explained, tap);
     r.given_relevance = t.selection.kind == Selection<T>::Kind::relevance;
     return r;
+}
+
+/// The target of sample b with its units fixed as they were at x (for methods that run the model
+/// on other inputs: integrated gradients, SmoothGrad, occlusion). The reconstruction error stays
+/// a function of the input it is evaluated at (its mask row kept).
+template <class T>
+Target<T> fixed_at(const Target<T>& t, const ResolvedTarget<T>& rt, Eigen::Index b) {
+    Target<T> f = t;
+    if (rt.error) {
+        if (t.selection.values.rows() > 1) f.selection.values = t.selection.values.row(b);
+    } else {
+        f.selection = select::relevance<T>(rt.weights.row(b));
+    }
+    return f;
 }
 
 /// What a walk left out: with a stop layer, the sum of what reached the input through branches
@@ -104,14 +152,6 @@ Batch<T> walk_backward(const Model& model, const Trace<T>& trace, const Resolved
     });
     if (end.size() == 0) end = Batch<T>::Zero(trace.batch(), rt.stop < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(rt.stop)].cols());
     return end;
-}
-
-/// Keras shape of what the walk ends at: the model input or the stop layer's output.
-inline std::vector<std::int64_t> end_shape(std::span<const LayerInfo> layers, int stop) {
-    if (stop >= 0) return layers[static_cast<std::size_t>(stop)].output_keras_shape();
-    for (const auto& l : layers)
-        if (l.parent < 0) return l.input_keras_shape();  // a merge's first shape is its first input's
-    return {};
 }
 
 }  // namespace innspect::detail

@@ -31,6 +31,10 @@ struct ConservationReport {
     /// With a stop layer on a graph with skip connections: Σ R that reached the input through
     /// branches around the stop layer (not part of `final`).
     double bypassed = 0;
+    /// The reconstruction-error target: Σ R_direct = −Σ d ⊙ x, the input's own term of
+    /// E = Σ R⁰ + direct (part of `final` when propagation goes to the input).
+    double direct = 0;
+    bool has_direct = false;
     std::vector<LayerConservation> layers;
 
     /// A fixed-width table, one row a layer: Σ out, Σ in, bias and stabiliser shares of Σ out.
@@ -55,6 +59,11 @@ struct ConservationReport {
         std::snprintf(line, sizeof line, "explained sum R0 = %.6g, at the end sum R = %.6g (%.3f%%)\n", initial, final,
                       initial != 0 ? 100.0 * final / initial : 0.0);
         s += line;
+        if (has_direct) {
+            std::snprintf(line, sizeof line, "reconstruction error E = sum R0 + direct term (-d * x, at the input) = %.6g + %.6g = %.6g\n",
+                          initial, direct, initial + direct);
+            s += line;
+        }
         if (bypassed != 0) {
             std::snprintf(line, sizeof line, "around the stop layer to the input: sum R = %.6g (%.3f%%)\n", bypassed,
                           initial != 0 ? 100.0 * bypassed / initial : 0.0);

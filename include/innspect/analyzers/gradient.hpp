@@ -2,7 +2,8 @@
 /// \file
 /// The gradient family on the same targets as LRP. The explained scalar per sample is
 /// S = Σ_j m_j z_j at the tap (m from the selection, z the pre-activation unless the activation is
-/// kept), and attributions are taken w.r.t. the input, or the stop layer's output.
+/// kept) — or, for the reconstruction-error target, E = Σ_j m_j (x_j − x̂_j)² — and attributions
+/// are taken w.r.t. the input, or the stop layer's output.
 ///
 ///   Gradient          ∂S/∂x
 ///   InputXGradient    x ⊙ ∂S/∂x
@@ -52,7 +53,8 @@ Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const Resolved
     auto core = [&](auto index, const auto& layer, const Batch<T>& g) {
         return core_vjp(layer, trace.input_of(static_cast<int>(decltype(index)::value)), g);
     };
-    Batch<T> g = detail::walk_backward(model, trace, rt, rt.weights, activation, core, keep);
+    Batch<T> g = detail::walk_backward(model, trace, rt, rt.gradient_seed(), activation, core, keep);
+    if (rt.error && rt.stop < 0) g += rt.direct_gradient();  // ∂E/∂x = 2Jᵀd − 2d
     if (!all_finite(g)) require_finite(g, "gradient");
     return g;
 }

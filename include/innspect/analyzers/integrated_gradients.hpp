@@ -3,7 +3,7 @@
 /// Integrated gradients (Sundararajan et al. 2017), Riemann sum on the right end points:
 ///   A = (x − x₀) ⊙ (1/n) Σ_{k=1..n} ∂S/∂x (x₀ + (k/n)(x − x₀))
 /// so Σ A ≈ S(x) − S(x₀) (completeness). The units explained (the selection, e.g. `max`) are fixed
-/// at x and kept along the path. Baseline x₀ = 0 by default. Attributes to the model input only.
+/// at x and kept along the path; the reconstruction error is E of each point itself (Σ A ≈ E(x) − E(x₀)). Baseline x₀ = 0 by default. Attributes to the model input only.
 
 #include <string>
 
@@ -37,8 +37,7 @@ public:
             const Batch<T> dx = x.row(b) - x0;
             Batch<T> points(steps_, x.cols());
             for (int k = 1; k <= steps_; ++k) points.row(k - 1) = x0 + (T(k) / T(steps_)) * dx;
-            Target<T> fixed = target;
-            fixed.selection = select::relevance<T>(rt.weights.row(b));
+            const Target<T> fixed = detail::fixed_at(target, rt, b);
             const auto pt = model_.forward(points);
             const auto prt = detail::resolve(pt, fixed);
             const Batch<T> g = detail::backpropagate(model_, pt, prt, ReluMode::gradient, nullptr);

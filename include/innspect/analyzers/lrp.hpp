@@ -64,6 +64,13 @@ public:
         detail::WalkExtras extras;
         e.relevance = detail::walk_backward(model_, trace, rt, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr,
                                             &extras);
+        if (rt.error) {
+            // E = Σ d ⊙ x̂ − Σ d ⊙ x: the second term is the input's own, R_direct = −d ⊙ x.
+            const Batch<T> direct = rt.direct_relevance();
+            e.report.direct = static_cast<double>(direct.sum());
+            e.report.has_direct = true;
+            if (rt.stop < 0) e.relevance += direct;
+        }
         e.report.final = static_cast<double>(e.relevance.sum());
         e.report.bypassed = extras.bypassed;
         e.at = rt.stop < 0 ? "input" : std::string(trace.layers[static_cast<std::size_t>(rt.stop)].name);

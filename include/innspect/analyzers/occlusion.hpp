@@ -4,7 +4,7 @@
 /// channels) with the given strides, fill it with `fill`, and record the drop of the explained
 /// score S = Σ_j m_j z_j. A pixel's attribution is the mean drop over the windows covering it.
 /// Windows start at 0, stride, 2·stride, ... and are clipped at the border, so every pixel is
-/// covered. The units explained are fixed at x. Attributes to the model input only.
+/// covered. The units explained are fixed at x (the reconstruction error: E of the occluded input). Attributes to the model input only.
 
 #include <algorithm>
 #include <string>
@@ -47,8 +47,7 @@ public:
                     count.middleCols((static_cast<Eigen::Index>(h) * W + w) * C, C).array() += T(1);
         constexpr Eigen::Index chunk = 64;  // occluded copies per forward pass: bounds memory
         for (Eigen::Index b = 0; b < x.rows(); ++b) {
-            Target<T> fixed = target;
-            fixed.selection = select::relevance<T>(rt.weights.row(b));
+            const Target<T> fixed = detail::fixed_at(target, rt, b);
             for (std::size_t start = 0; start < corners.size(); start += chunk) {
                 const auto n = static_cast<Eigen::Index>(std::min<std::size_t>(chunk, corners.size() - start));
                 Batch<T> occluded = x.row(b).replicate(n, 1);

@@ -3,7 +3,7 @@
 /// SmoothGrad (Smilkov et al. 2017): A = (1/N) Σ_k ∂S/∂x (x + ε_k), ε_k ~ N(0, σ²) per feature,
 /// σ = noise_level · (max(x) − min(x)) per sample. Every sample is noisy. Noise comes from a
 /// seeded std::mt19937_64, so a given seed reproduces the same attribution (with the same
-/// standard library). The units explained are fixed at x. Attributes to the model input only.
+/// standard library). The units explained are fixed at x (the reconstruction error: E of each noisy input). Attributes to the model input only.
 
 #include <random>
 #include <string>
@@ -41,8 +41,7 @@ public:
             Batch<T> noisy(samples_, x.cols());
             for (Eigen::Index k = 0; k < noisy.rows(); ++k)
                 for (Eigen::Index f = 0; f < noisy.cols(); ++f) noisy(k, f) = x(b, f) + sigma * T(normal(gen));
-            Target<T> fixed = target;
-            fixed.selection = select::relevance<T>(rt.weights.row(b));
+            const Target<T> fixed = detail::fixed_at(target, rt, b);
             const auto nt = model_.forward(noisy);
             const auto nrt = detail::resolve(nt, fixed);
             e.relevance.row(b) = detail::backpropagate(model_, nt, nrt, ReluMode::gradient, nullptr).colwise().mean();

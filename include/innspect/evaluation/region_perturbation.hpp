@@ -3,8 +3,8 @@
 /// Region perturbation, most relevant first (MoRF; Samek et al. 2017, "Evaluating the
 /// visualization of what a deep neural network has learned"). The input is cut into patches;
 /// patches are perturbed cumulatively in order of decreasing summed relevance, and the explained
-/// score S = Σ_j m_j z_j (the same target as the explanation, units fixed at x) is recorded after
-/// each step:
+/// score S = Σ_j m_j z_j (the same target as the explanation, units fixed at x; for the
+/// reconstruction-error target, E of each perturbed input) is recorded after each step:
 ///   AOPC = 1/(K+1) Σ_{k=0..K} (S(x⁽⁰⁾) − S(x⁽ᵏ⁾))
 /// A larger AOPC means the explanation found what the model relies on: removing it hurts sooner.
 /// Perturbation: a constant, or values drawn uniformly from [low, high] by a seeded generator.
@@ -96,8 +96,7 @@ PerturbationCurve<typename Model::scalar> morf(const Model& model, const Batch<t
                 steps(k, f) = opt.uniform_noise ? T(uniform(gen)) : T(opt.value);
             });
         }
-        Target<T> fixed = target;
-        fixed.selection = select::relevance<T>(rt.weights.row(b));
+        const Target<T> fixed = detail::fixed_at(target, rt, b);
         const auto st = model.forward(steps);
         const Vector<T> s = detail::resolve(st, fixed).score();
         out.scores.row(b) = s.transpose();

@@ -10,6 +10,13 @@
 /// mask(M): m = M (a region of a reconstruction);  direction(c): m = c, so the concept score
 /// s = c·z is explained (concept saliency, arXiv 1910.13140);  relevance(R): R⁰ = R as given
 /// (for gradients: m = R).
+///
+/// reconstruction_error([M]) explains an autoencoder's anomaly score instead of a layer's units:
+/// E(x) = Σ_j m_j (x_j − x̂_j)², x̂ the tap's output (activation kept), m = M or ones. With
+/// d = m ⊙ (x̂ − x), fixed at x, E = Σ_j d_j x̂_j − Σ_j d_j x_j exactly, so LRP explains
+/// E as R = R_net + R_direct: R_net the relevance of s = Σ d ⊙ x̂ through the network (R⁰ = d ⊙ x̂
+/// at the tap, as direction(d) with the activation kept) and R_direct = −d ⊙ x, the input's own
+/// term. The gradient family differentiates E itself: ∂E/∂x = 2 Jᵀ d − 2 d (J = ∂x̂/∂x).
 
 #include <optional>
 #include <string>
@@ -26,11 +33,11 @@ namespace innspect {
 /// Which units of a tap are explained, and how they are weighted.
 template <class T>
 struct Selection {
-    enum class Kind { index, max, all, mask, direction, relevance };
+    enum class Kind { index, max, all, mask, direction, relevance, error };
     Kind kind = Kind::max;
     Eigen::Index flat_index = -1;  ///< index(k)
     int h = -1, w = -1, c = -1;    ///< index(h, w, c)
-    Batch<T> values;               ///< mask / direction / relevance: one row (broadcast) or one per sample
+    Batch<T> values;               ///< mask / direction / relevance / error's mask: one row (broadcast) or one per sample
 };
 
 namespace select {
@@ -79,6 +86,18 @@ Selection<T> mask(Batch<T> m) {
 template <class T>
 Selection<T> direction(Batch<T> c) {
     return detail::make<T>(Selection<T>::Kind::direction, std::move(c));
+}
+/// The reconstruction error E = Σ_j (x_j − x̂_j)² of an autoencoder whose tap (the
+/// reconstruction) has the input's shape.
+template <class T = float>
+Selection<T> reconstruction_error() {
+    return detail::make<T>(Selection<T>::Kind::error);
+}
+/// The reconstruction error over a region, E = Σ_j m_j (x_j − x̂_j)² (m: 0/1 or weights; one row
+/// or one per sample).
+template <class T>
+Selection<T> reconstruction_error(Batch<T> m) {
+    return detail::make<T>(Selection<T>::Kind::error, std::move(m));
 }
 /// Initial relevance given as is (one row or one per sample).
 template <class T>
@@ -178,11 +197,20 @@ Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const Lay
             }
             break;
         case K::all: m.setOnes(); break;
+        case K::error:
+            if (sel.values.size() == 0) {
+                m.setOnes();
+                break;
+            }
+            [[fallthrough]];
         case K::mask:
         case K::direction:
         case K::relevance:
             m = broadcast_rows(sel.values, z.rows(), l,
-                               sel.kind == K::mask ? "mask" : sel.kind == K::direction ? "direction" : "relevance");
+                               sel.kind == K::mask        ? "mask"
+                               : sel.kind == K::direction ? "direction"
+                               : sel.kind == K::error     ? "reconstruction error mask"
+                                                          : "relevance");
             break;
     }
     if (!all_finite(m)) require_finite(m, "selection at " + std::string(l.name));
