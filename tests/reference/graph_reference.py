@@ -30,6 +30,12 @@ b' = k ⊙ b + c) and passes relevance through; anywhere else it is a diagonal l
 rule family is "dense" on vectors and "convolution" on feature maps and sequences.
 
 Gradient family: S = Σ_j m_j z_j at the tap (activation stripped unless kept), m fixed at x.
+
+Stop layer (`Target.stop`): the pass visits only the layers the tap depends on that depend on the
+stop layer (which is excluded); what they hand to the stop layer is the result (at its output),
+what they hand to any other layer (a branch around the stop layer, or the model input) is summed
+as `bypassed`. The gradient there is ∂S/∂(stop output) with everything not downstream of the
+stop layer held at its value for x (torch: autograd w.r.t. the intermediate tensor).
 """
 
 from __future__ import annotations
@@ -306,6 +312,19 @@ class Graph:
             todo += self.layers[p]["parents"]
         return True
 
+    def path(self, tap, stop=-1):
+        """The layers a backward pass from `tap` visits: those the tap depends on and, with a stop
+        layer (>= 0), only those that depend on the stop layer (which is excluded)."""
+        anc = self.ancestors(tap)
+        if stop < 0:
+            return anc
+        assert stop in anc and stop != tap
+        on = set()
+        for i in sorted(anc):
+            if any(p == stop or p in on for p in self.layers[i]["parents"]):
+                on.add(i)
+        return on
+
     def ancestors(self, tap):
         """The layers `tap` depends on, tap included."""
         out, todo = set(), [tap]
@@ -319,8 +338,9 @@ class Graph:
 
     # -- forward (matrix form) ---------------------------------------------------------------
 
-    def forward(self, x):
-        """Per layer dict(x = joined input, z = pre-activation, a = output), flat (batch × ·)."""
+    def forward(self, x, override=None):
+        """Per layer dict(x = joined input, z = pre-activation, a = output), flat (batch × ·).
+        override {k: a}: layer k's output replaced by a (what reads it sees a; the rest is x's)."""
         xf = np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
         n = xf.shape[0]
         fw = []
@@ -353,6 +373,8 @@ class Graph:
                 z = a = np.concatenate(shaped, axis=L["config"].get("axis", -1)).reshape(n, -1)
             else:
                 raise ValueError(t)
+            if override is not None and len(fw) in override:
+                a = np.asarray(override[len(fw)], dtype=np.float64)
             fw.append({"x": xin, "z": z, "a": a})
         return fw
 
@@ -464,8 +486,9 @@ METHODS = {m.name: m for m in METHODS}
 class Target:
     """tap (layer name), kind in {index, all, mask}, flat index / mask values, keep activation."""
 
-    def __init__(self, layer, kind, index=None, values=None, keep=False):
+    def __init__(self, layer, kind, index=None, values=None, keep=False, stop=None):
         self.layer, self.kind, self.idx, self.values, self.keep = layer, kind, index, values, keep
+        self.stop = stop  # None: the input; else a layer name: relevance / gradient at its output
 
     def weights(self, zt):
         m = np.zeros_like(zt)
@@ -497,12 +520,14 @@ def lrp(g, x, t, method):
     """Relevance at the input (flat) and the conservation report (layers in visiting order)."""
     fw = g.forward(x)
     tap = g.index(t.layer)
-    path = g.ancestors(tap)
+    stop = -1 if t.stop is None else g.index(t.stop)
+    path = g.path(tap, stop)
     zt = explained(g, fw, t)
     R0 = t.weights(zt) * zt
     rep = {"initial": float(R0.sum()), "initial_per_sample": R0.sum(axis=1).tolist(), "layers": []}
     acc = {tap: R0}
-    final = np.zeros((R0.shape[0], g.size(-1)))
+    final = np.zeros((R0.shape[0], g.size(stop)))
+    bypassed = 0.0
     for k in sorted(path, reverse=True):
         L = g.layers[k]
         R = acc.pop(k)
@@ -541,13 +566,16 @@ def lrp(g, x, t, method):
         for p in L["parents"]:
             part = R_in[:, off:off + g.size(p)]
             off += g.size(p)
-            if p < 0:
+            if p == stop:
                 final += part
-            else:
+            elif p in path:
                 _deliver(acc, p, part)
+            else:  # a branch around the stop layer
+                bypassed += float(part.sum())
         assert off == R_in.shape[1]
     assert not acc
     rep["final"] = float(final.sum())
+    rep["bypassed"] = bypassed
     return final, rep
 
 
@@ -555,11 +583,13 @@ def gradient(g, x, t, m=None):
     """∂S/∂x (flat), S = Σ m ⊙ z at the tap, m fixed (default: the selection at x)."""
     fw = g.forward(x)
     tap = g.index(t.layer)
+    stop = -1 if t.stop is None else g.index(t.stop)
+    path = g.path(tap, stop)
     if m is None:
         m = t.weights(explained(g, fw, t))
     acc = {tap: np.array(m, dtype=np.float64)}
-    out = np.zeros((m.shape[0], g.size(-1)))
-    for k in sorted(g.ancestors(tap), reverse=True):
+    out = np.zeros((m.shape[0], g.size(stop)))
+    for k in sorted(path, reverse=True):
         L = g.layers[k]
         v = acc.pop(k)
         if (k != tap or t.keep) and (L["type"] in LINEAR or L["type"] == "Activation"):
@@ -585,15 +615,21 @@ def gradient(g, x, t, m=None):
         for p in L["parents"]:
             part = v[:, off:off + g.size(p)]
             off += g.size(p)
-            if p < 0:
+            if p == stop:
                 out += part
-            else:
+            elif p in path:
                 _deliver(acc, p, part)
     return out
 
 
+def end_value(g, x, t):
+    if t.stop is None:
+        return np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1)
+    return g.forward(x)[g.index(t.stop)]["a"]
+
+
 def input_x_gradient(g, x, t):
-    return np.asarray(x, dtype=np.float64).reshape(x.shape[0], -1) * gradient(g, x, t)
+    return end_value(g, x, t) * gradient(g, x, t)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,5 +731,6 @@ def torch_gradient(spec, weights, x, input_shape, t, m):
     x0, outs = torch_forward(spec, weights, x, input_shape)
     z, a = outs[t.layer]
     S = (torch.as_tensor(m).reshape(z.shape) * (a if t.keep else z)).sum()
-    (gx,) = torch.autograd.grad(S, x0)
+    wrt = x0 if t.stop is None else outs[t.stop][1]  # an intermediate tensor: the branches around it are fixed
+    (gx,) = torch.autograd.grad(S, wrt)
     return gx.detach().numpy().reshape(x.shape[0], -1), {k: v[1].detach().numpy() for k, v in outs.items()}

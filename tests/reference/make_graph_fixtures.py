@@ -120,6 +120,8 @@ MODELS = {
 LRP_METHODS = list(gr.METHODS)  # lrp.epsilon, lrp.alpha_beta, lrp.zplus, lrp.epsilon_plus_flat, lrp.composite
 GRADIENT_METHODS = ["gradient", "input_x_gradient"]
 TARGETS = ["recon_all", "recon_region", "bottleneck_unit"]
+STOP_TARGET = "region_to_bottleneck"  # the region's relevance / gradient at the bottleneck's output
+STOP_METHODS = ["lrp.epsilon", "lrp.alpha_beta", "lrp.composite", "gradient", "input_x_gradient"]
 CONSERVE = "conserve.epsilon_tiny"  # zero biases, Epsilon(1e-13) everywhere (merges too)
 TINY = 1e-13
 
@@ -173,6 +175,8 @@ def make_targets(name, model, g):
         "recon_region": (T(recon, "mask", values=mask), {"layer": recon, "selection": "mask", "values": "recon_region.mask.npy"}),
         "bottleneck_unit": (T(bl, "index", index=flat),
                             {"layer": bl, "selection": "index", "index": list(bidx), "flat_index": flat}),
+        "region_to_bottleneck": (T(recon, "mask", values=mask, stop=bl),
+                                 {"layer": recon, "selection": "mask", "values": "recon_region.mask.npy", "stop_at": bl}),
     }
 
 
@@ -183,6 +187,7 @@ def rel(a, b):
 
 def conservation_json(rep):
     lines = ["{", f' "initial": {rep["initial"]!r},', f' "final": {rep["final"]!r},',
+             f' "bypassed": {rep["bypassed"]!r},',
              ' "initial_per_sample": [' + ", ".join(repr(v) for v in rep["initial_per_sample"]) + "],", ' "layers": [']
     rows = [f'  {{"layer": "{l["layer"]}", "rule": "{l["rule"]}", "sum_out": {l["sum_out"]!r}, '
             f'"sum_in": {l["sum_in"]!r}, "bias_absorbed": {l["bias_absorbed"]!r}, '
@@ -233,12 +238,19 @@ def check_gradients(name, model, weights, g, x, targets):
         fw = g.forward(x)
         m = t.weights(gr.explained(g, fw, t))
         gg = gr.gradient(g, x, t)
-        fd = np.zeros_like(xf)
-        for i in range(xf.shape[1]):
-            xp, xm = xf.copy(), xf.copy()
+        if t.stop is None:
+            v0 = xf
+            sc = lambda v: gr.score(g, g.forward(v.reshape(x.shape)), t, m)
+        else:  # perturb the stop layer's output only: what goes around it stays as at x
+            ks = g.index(t.stop)
+            v0 = fw[ks]["a"]
+            sc = lambda v: gr.score(g, g.forward(x, override={ks: v}), t, m)
+        fd = np.zeros_like(v0)
+        for i in range(v0.shape[1]):
+            xp, xm = v0.copy(), v0.copy()
             xp[:, i] += h
             xm[:, i] -= h
-            fd[:, i] = (gr.score(g, g.forward(xp.reshape(x.shape)), t, m) - gr.score(g, g.forward(xm.reshape(x.shape)), t, m)) / (2 * h)
+            fd[:, i] = (sc(xp) - sc(xm)) / (2 * h)
         wfd = max(wfd, rel(gg, fd))
         try:
             tg, _ = gr.torch_gradient(model["spec"], weights, x, model["input_shape"], t, m)
@@ -258,11 +270,15 @@ def check_conservation(name, g0, x, targets):
         for l in rep["layers"]:
             worst_l = max(worst_l, abs(l["sum_out"] - l["sum_in"]) / l["abs_out"])
         scale = rep["layers"][0]["abs_out"]
-        worst_t = max(worst_t, abs(rep["final"] - rep["initial"]) / scale)
-        for b in range(x.shape[0]):  # per sample too
-            worst_t = max(worst_t, abs(R[b].sum() - rep["initial_per_sample"][b]) / scale)
+        worst_t = max(worst_t, abs(rep["final"] + rep["bypassed"] - rep["initial"]) / scale)
+        if t.stop is None:
+            assert rep["bypassed"] == 0.0
+            for b in range(x.shape[0]):  # per sample too
+                worst_t = max(worst_t, abs(R[b].sum() - rep["initial_per_sample"][b]) / scale)
+        else:
+            assert abs(rep["bypassed"]) > 1e-3 * scale, "a skip connection goes around the stop layer"
     print(f"[{name}] zero biases, epsilon 1e-13: per layer |sum out - sum in| / sum|R out| {worst_l:.1e}, "
-          f"input vs R0 (total and per sample) {worst_t:.1e}")
+          f"input (+ bypassed, with stop_at) vs R0 (total and per sample) {worst_t:.1e}")
     assert worst_l < 1e-10 and worst_t < 1e-10
 
 
@@ -307,7 +323,9 @@ def write_model(name, model):
     check_gradients(name, model, weights, g, x, targets)
     check_conservation(name, g0, x, targets)
     check_bias_share(name, g, x, targets)
-    ixg = {"unet": TARGETS, "conv1d": TARGETS, "residual": ["bottleneck_unit"]}[name]  # no tanh on these paths
+    # no tanh on these paths (the residual model's bottleneck "code" is Dense(tanh))
+    ixg = {"unet": TARGETS + [STOP_TARGET], "conv1d": TARGETS + [STOP_TARGET],
+           "residual": ["bottleneck_unit", STOP_TARGET]}[name]
     check_lrp0_is_ixg(name, g0, x, targets, ixg)
 
     np.save(os.path.join(d, "input.npy"), x)
@@ -326,10 +344,11 @@ def write_model(name, model):
 
     plan = [(m, t) for m in LRP_METHODS for t in TARGETS] + [(m, t) for m in GRADIENT_METHODS for t in TARGETS]
     plan += [(CONSERVE, t) for t in TARGETS]
+    plan += [(m, STOP_TARGET) for m in STOP_METHODS] + [(CONSERVE, STOP_TARGET)]
     index = []
-    shape = (BATCH,) + model["input_shape"]
     for method, tn in plan:
         t, tparams = targets[tn]
+        shape = (BATCH,) + (model["input_shape"] if t.stop is None else g.layers[g.index(t.stop)]["out_shape"])
         report = None
         if method in gr.METHODS:
             arr, report = gr.lrp(g, x, t, gr.METHODS[method])
