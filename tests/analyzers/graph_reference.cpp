@@ -76,6 +76,7 @@ using Residual = Model<T, Input<6, 6, 2>,
                        Conv2DTranspose<"up", 3, Kernel<2, 2>, Relu, Strides<2, 2>>,
                        Average<"avg", Inputs<"up", "res1", "c1">>,
                        Maximum<"max", Inputs<"avg", "c2">>,
+                       Concatenate<"wide", Inputs<"max", "res1">, Axis<2>>,  // along the width
                        Conv2D<"reconstruction", 2, Kernel<1, 1>>>;
 
 #ifdef INNSPECT_GRAPH_REFERENCE_1D

@@ -14,7 +14,8 @@ Models (the C++ declarations are in tests/analyzers/graph_reference.cpp):
             with the first encoder map, 1×1 Conv2D (tanh)
   residual  6×6×2: Conv2D pair with an Add, a strided Conv2D, Flatten, Dense bottleneck (tanh),
             Dense, Subtract (decoder − flattened encoder), Dense + Add (residual block), Reshape,
-            Conv2DTranspose (stride 2), Average of three maps, Maximum, 1×1 Conv2D
+            Conv2DTranspose (stride 2), Average of three maps, Maximum, Concatenate along the
+            width (Keras axis 2) with the first residual map, 1×1 Conv2D
   conv1d    16 steps × 2: Conv1D (same) + BatchNormalization (merged) + Activation(relu),
             MaxPooling1D, Conv1D (valid, relu) + BatchNormalization (not merged: a diagonal
             linear layer), Conv1D bottleneck, UpSampling1D, Conv1DTranspose (valid), Add with the
@@ -90,11 +91,12 @@ MODELS = {
             L("up", "Conv2DTranspose", ["r"], "relu", filters=3, kernel_size=(2, 2), strides=(2, 2)),
             L("avg", "Average", ["up", "res1", "c1"]),
             L("max", "Maximum", ["avg", "c2"]),
-            L("reconstruction", "Conv2D", ["max"], "linear", filters=2, kernel_size=(1, 1)),
+            L("wide", "Concatenate", ["max", "res1"], axis=2),  # along the width: 6×12×3
+            L("reconstruction", "Conv2D", ["wide"], "linear", filters=2, kernel_size=(1, 1)),
         ],
         "recon": "reconstruction",
         "bottleneck": ("code", (2,)),
-        "region": (slice(1, 4), slice(2, 6)),
+        "region": (slice(1, 4), slice(2, 8)),  # straddles the two halves of "wide"
     },
     "conv1d": {
         "input_shape": (16, 2),
