@@ -7,7 +7,11 @@
 // Fixtures: tests/data/graph/<model>/ (index.txt lists `name method target`; parameters in
 // index.json; regenerate with tests/reference/make_graph_fixtures.py): weights
 // `<layer>.<role>.npy`, `input.npy`, every layer's output `<layer>.out.npy`, explanations
-// `<method>__<target>.npy` with `.conservation.json` for LRP.
+// `<method>__<target>.npy` with `.conservation.json` for LRP. Targets: the whole reconstruction,
+// a region of it, one bottleneck unit, and the region explained at the bottleneck (stop_at: the
+// skip connections around it are reported as bypassed). Methods: LRP-ε (0.05, merges too), α2β1,
+// z⁺, epsilon_plus_flat, a composite naming the merges' ε (0.01), gradient, input × gradient,
+// and ε = 1e-13 on the model with zero biases (conservation through every merge).
 //
 // Tolerances as tests/analyzers/seed_reference.cpp: double, max |actual − expected| ≤ 1e-9 ·
 // max |expected| per fixture (forward: 1e-12); the conservation report's sums to 1e-9 of that
