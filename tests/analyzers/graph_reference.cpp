@@ -1,0 +1,454 @@
+// Graphs (a U-Net, a residual autoencoder with every merge, a Conv1D autoencoder) explained by
+// LRP and the gradient family, compared with the independent numpy reference in
+// tests/reference/graph_reference.py (each linear layer an explicit matrix, merges written from
+// their definitions, relevance summed over readers; cross-checked there against torch autograd,
+// finite differences and, with zero biases, LRP-0 = input × gradient).
+//
+// Fixtures: tests/data/graph/<model>/ (index.txt lists `name method target`; parameters in
+// index.json; regenerate with tests/reference/make_graph_fixtures.py): weights
+// `<layer>.<role>.npy`, `input.npy`, every layer's output `<layer>.out.npy`, explanations
+// `<method>__<target>.npy` with `.conservation.json` for LRP. Targets: the whole reconstruction,
+// a region of it, one bottleneck unit, and the region explained at the bottleneck (stop_at: the
+// skip connections around it are reported as bypassed). Methods: LRP-ε (0.05, merges too), α2β1,
+// z⁺, epsilon_plus_flat, a composite naming the merges' ε (0.01), gradient, input × gradient,
+// and ε = 1e-13 on the model with zero biases (conservation through every merge).
+//
+// Tolerances as tests/analyzers/seed_reference.cpp: double, max |actual − expected| ≤ 1e-9 ·
+// max |expected| per fixture (forward: 1e-12); the conservation report's sums to 1e-9 of that
+// layer's Σ|R_out| + Σ|R_in|; float: 2e-5. Conservation with zero biases (ε = 1e-13): Σ R at the
+// input = Σ R⁰, and Σ R_in = Σ R_out at every layer, to 1e-10 of Σ|R⁰|.
+//
+// The Conv1D model compiles only when <innspect/layers/conv1d.hpp> exists (the 1D layers).
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <innspect/innspect.hpp>
+#include <innspect/io/npy.hpp>
+
+#if __has_include(<innspect/layers/conv1d.hpp>)
+#include <innspect/layers/conv1d.hpp>
+#include <innspect/layers/conv1d_transpose.hpp>
+#include <innspect/layers/pooling1d.hpp>
+#include <innspect/layers/resampling1d.hpp>
+#define INNSPECT_GRAPH_REFERENCE_1D 1
+#endif
+
+namespace {
+
+using namespace innspect;
+namespace fs = std::filesystem;
+
+const fs::path graph_dir = fs::path(INNSPECT_TEST_DATA_DIR) / "graph";
+
+// ---- the models (tests/reference/make_graph_fixtures.py, MODELS) -------------------------------
+
+template <class T>
+using UNet = Model<T, Input<8, 8, 1>,
+                   Conv2D<"enc1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   Conv2D<"enc2", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   MaxPooling2D<"pool1", PoolSize<2, 2>>,
+                   Conv2D<"bottleneck", 6, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   UpSampling2D<"up1", UpSize<2, 2>>,
+                   Concatenate<"skip", Inputs<"up1", "enc2">>,
+                   Conv2D<"dec1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   Add<"residual", Inputs<"dec1", "enc1">>,
+                   Conv2D<"reconstruction", 1, Kernel<1, 1>, Tanh>>;
+
+template <class T>
+using Residual = Model<T, Input<6, 6, 2>,
+                       Conv2D<"c1", 3, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                       Conv2D<"c2", 3, Kernel<3, 3>, Linear, Strides<1, 1>, Padding::same>,
+                       Add<"res1", Inputs<"c1", "c2">>,
+                       Conv2D<"down", 4, Kernel<2, 2>, Relu, Strides<2, 2>>,
+                       Flatten<"flat">,
+                       Dense<"code", 5, Tanh>,
+                       Dense<"d1", 36, Relu>,
+                       Subtract<"sub", Inputs<"d1", "flat">>,
+                       Dense<"d2", 36>,
+                       Add<"res2", Inputs<"d2", "sub">>,
+                       Reshape<"r", Shape<3, 3, 4>>,
+                       Conv2DTranspose<"up", 3, Kernel<2, 2>, Relu, Strides<2, 2>>,
+                       Average<"avg", Inputs<"up", "res1", "c1">>,
+                       Maximum<"max", Inputs<"avg", "c2">>,
+                       Concatenate<"wide", Inputs<"max", "res1">, Axis<2>>,  // along the width
+                       Conv2D<"reconstruction", 2, Kernel<1, 1>>>;
+
+#ifdef INNSPECT_GRAPH_REFERENCE_1D
+template <class T>
+using Seq = Model<T, Input<16, 2>,
+                  Conv1D<"e1", 4, Kernel<3>, Linear, Strides<1>, Padding::same>,
+                  BatchNormalization<"bn1">,
+                  Activation<"a1", Relu>,
+                  MaxPooling1D<"p1", PoolSize<2>>,
+                  Conv1D<"e2", 6, Kernel<3>, Relu>,
+                  BatchNormalization<"bn2">,
+                  Conv1D<"bottleneck", 3, Kernel<3>, Relu, Strides<1>, Padding::same>,
+                  UpSampling1D<"u1", UpSize<2>>,
+                  Conv1DTranspose<"t1", 4, Kernel<5>, Relu>,
+                  Add<"skip", Inputs<"t1", "a1">>,
+                  Conv1DTranspose<"out", 2, Kernel<3>, Linear, Strides<1>, Padding::same>>;
+#endif
+
+/// The model's folder, its reconstruction layer and its bottleneck unit (Keras index).
+template <class M>
+struct Info;
+template <class T>
+struct Info<UNet<T>> {
+    static constexpr const char* dir = "unet";
+    static constexpr const char* recon = "reconstruction";
+    static constexpr const char* bottleneck = "bottleneck";
+    static Selection<T> unit() { return select::index<T>(1, 2, 3); }
+};
+template <class T>
+struct Info<Residual<T>> {
+    static constexpr const char* dir = "residual";
+    static constexpr const char* recon = "reconstruction";
+    static constexpr const char* bottleneck = "code";
+    static Selection<T> unit() { return select::index<T>(2); }
+};
+#ifdef INNSPECT_GRAPH_REFERENCE_1D
+template <class T>
+struct Info<Seq<T>> {
+    static constexpr const char* dir = "conv1d";
+    static constexpr const char* recon = "out";
+    static constexpr const char* bottleneck = "bottleneck";
+    static Selection<T> unit() { return select::index<T>(2 * 3 + 1); }  // step 2, channel 1 of (6, 3)
+};
+#endif
+
+// ---- loading ------------------------------------------------------------------------------------
+
+template <class T>
+io::NpyArray<T> load(const fs::path& p) {
+    INFO("reading " << p.string());
+    REQUIRE(fs::exists(p));
+    return io::read_npy<T>(p);
+}
+
+template <class T>
+Batch<T> load_batch(const fs::path& p) {
+    return io::to_batch(load<T>(p));
+}
+
+/// Every weight of every layer from `<layer>.<role>.npy` (Keras shapes, C order: a plain copy).
+/// `zero_biases`: bias, beta and moving_mean set to 0 (so a batch norm's shift c = β − kμ is 0).
+template <class M>
+M load_model(bool zero_biases = false) {
+    using T = typename M::scalar;
+    const fs::path dir = graph_dir / Info<M>::dir;
+    M m;
+    int n = 0;
+    m.for_each_layer([&](auto& layer) {
+        for (auto& w : layer.weights()) {
+            const std::string file = std::string(layer.name) + "." + std::string(w.role) + ".npy";
+            const auto a = load<T>(dir / file);
+            INFO(file);
+            REQUIRE(a.shape == w.shape);
+            const bool shift = w.role == "bias" || w.role == "beta" || w.role == "moving_mean";
+            if (zero_biases && shift) std::fill(w.data, w.data + a.data.size(), T(0));
+            else std::copy(a.data.begin(), a.data.end(), w.data);
+            ++n;
+        }
+    });
+    REQUIRE(n > 0);
+    return m;
+}
+
+// ---- comparison (as seed_reference.cpp) ------------------------------------------------------------
+
+/// max |a − e| ≤ rtol · max |e|; returns the measured ratio.
+template <class A, class E>
+double check_close(const A& actual, const E& expected, double rtol) {
+    REQUIRE(actual.rows() == expected.rows());
+    REQUIRE(actual.cols() == expected.cols());
+    double scale = 0, worst = -1;
+    Eigen::Index wr = 0, wc = 0;
+    for (Eigen::Index r = 0; r < expected.rows(); ++r)
+        for (Eigen::Index c = 0; c < expected.cols(); ++c) scale = std::max(scale, std::abs(double(expected(r, c))));
+    for (Eigen::Index r = 0; r < expected.rows(); ++r)
+        for (Eigen::Index c = 0; c < expected.cols(); ++c) {
+            double d = std::abs(double(actual(r, c)) - double(expected(r, c)));
+            if (std::isnan(d)) d = INFINITY;
+            if (d > worst) worst = d, wr = r, wc = c;
+        }
+    std::ostringstream os;
+    os.precision(17);
+    os << "worst at (" << wr << ", " << wc << "): actual " << double(actual(wr, wc)) << ", expected "
+       << double(expected(wr, wc)) << "; max |diff| / max |expected| = " << worst / scale << " (rtol " << rtol
+       << ", max |expected| = " << scale << ")";
+    INFO(os.str());
+    CHECK(worst <= rtol * scale);
+    if (std::getenv("INNSPECT_GRAPH_REFERENCE_VERBOSE")) MESSAGE(os.str());
+    return worst / scale;
+}
+
+struct RefLayer {
+    std::string layer;
+    double sum_out = 0, sum_in = 0, bias_absorbed = 0, abs_out = 0, abs_in = 0;
+};
+struct RefReport {
+    double initial = 0, final = 0, bypassed = 0;
+    std::vector<double> initial_per_sample;
+    std::vector<RefLayer> layers;
+};
+
+double number_after(const std::string& line, const std::string& key) {
+    const auto k = line.find("\"" + key + "\":");
+    REQUIRE_MESSAGE(k != std::string::npos, "no key " << key << " in: " << line);
+    return std::strtod(line.c_str() + k + key.size() + 3, nullptr);
+}
+std::string string_after(const std::string& line, const std::string& key) {
+    const auto k = line.find("\"" + key + "\": \"");
+    REQUIRE(k != std::string::npos);
+    const auto b = k + key.size() + 5;
+    return line.substr(b, line.find('"', b) - b);
+}
+
+RefReport read_report(const fs::path& p) {
+    std::ifstream in(p);
+    REQUIRE_MESSAGE(in.good(), "cannot read " << p.string());
+    RefReport r;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(" \"initial\":", 0) == 0) r.initial = number_after(line, "initial");
+        else if (line.rfind(" \"final\":", 0) == 0) r.final = number_after(line, "final");
+        else if (line.rfind(" \"bypassed\":", 0) == 0) r.bypassed = number_after(line, "bypassed");
+        else if (line.rfind(" \"initial_per_sample\":", 0) == 0) {
+            std::istringstream vs(line.substr(line.find('[') + 1));
+            double v;
+            char sep;
+            while (vs >> v) {
+                r.initial_per_sample.push_back(v);
+                if (!(vs >> sep) || sep != ',') break;
+            }
+        }
+        else if (line.find("{\"layer\":") != std::string::npos) {
+            RefLayer l;
+            l.layer = string_after(line, "layer");
+            l.sum_out = number_after(line, "sum_out");
+            l.sum_in = number_after(line, "sum_in");
+            l.bias_absorbed = number_after(line, "bias_absorbed");
+            l.abs_out = number_after(line, "abs_out");
+            l.abs_in = number_after(line, "abs_in");
+            r.layers.push_back(l);
+        }
+    }
+    REQUIRE(!r.layers.empty());
+    return r;
+}
+
+/// The report layer by layer, in the reference's visiting order (readers before what they read).
+void check_report(const ConservationReport& got, const RefReport& ref, double rtol) {
+    CHECK(std::abs(got.initial - ref.initial) <= rtol * ref.layers.front().abs_out);
+    CHECK(std::abs(got.final - ref.final) <= rtol * std::max(ref.layers.back().abs_in, ref.layers.front().abs_out));
+    CHECK(std::abs(got.bypassed - ref.bypassed) <= rtol * ref.layers.front().abs_out);
+    REQUIRE(got.layers.size() == ref.layers.size());
+    for (std::size_t i = 0; i < ref.layers.size(); ++i) {
+        const auto& g = got.layers[i];
+        const auto& e = ref.layers[i];
+        const double s = e.abs_out + e.abs_in;
+        INFO("layer " << e.layer << " (" << g.rule << "): sum out " << g.relevance_out << " vs " << e.sum_out
+                      << ", sum in " << g.relevance_in << " vs " << e.sum_in << ", bias " << g.bias_absorbed << " vs "
+                      << e.bias_absorbed);
+        CHECK(g.layer == e.layer);
+        CHECK(std::abs(g.relevance_out - e.sum_out) <= rtol * s);
+        CHECK(std::abs(g.relevance_in - e.sum_in) <= rtol * s);
+        CHECK(std::abs(g.bias_absorbed - e.bias_absorbed) <= rtol * s);
+        CHECK(std::abs(g.stabilizer_lost - (e.sum_out - e.sum_in - e.bias_absorbed)) <= 3 * rtol * s);
+    }
+}
+
+// ---- methods and targets -------------------------------------------------------------------------
+
+struct Fixture {
+    std::string name, method, target;
+};
+
+std::vector<Fixture> read_index(const fs::path& dir) {
+    std::ifstream in(dir / "index.txt");
+    REQUIRE_MESSAGE(in.good(), "cannot read " << (dir / "index.txt").string());
+    std::vector<Fixture> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ls(line);
+        Fixture f;
+        ls >> f.name >> f.method >> f.target;
+        REQUIRE(!f.target.empty());
+        out.push_back(f);
+    }
+    return out;
+}
+
+template <class M>
+Target<typename M::scalar> make_target(const std::string& name) {
+    using T = typename M::scalar;
+    if (name == "recon_all") return target(Info<M>::recon, select::all<T>());
+    if (name == "recon_region")
+        return target(Info<M>::recon, select::mask<T>(load_batch<T>(graph_dir / Info<M>::dir / "recon_region.mask.npy")));
+    if (name == "bottleneck_unit") return target(Info<M>::bottleneck, Info<M>::unit());
+    if (name == "region_to_bottleneck") {  // relevance / gradient at the bottleneck's output
+        auto t = make_target<M>("recon_region");
+        t.stop_at = Info<M>::bottleneck;
+        return t;
+    }
+    FAIL("unknown target " << name);
+    return {};
+}
+
+/// The LRP analyzer for `method` handed to f.
+template <class M, class F>
+bool with_lrp(const M& m, const std::string& method, F&& f) {
+    if (method == "lrp.epsilon") return f(lrp(m, Epsilon(0.05))), true;
+    if (method == "lrp.alpha_beta") return f(lrp(m, AlphaBeta(2, 1))), true;
+    if (method == "lrp.zplus") return f(lrp(m, ZPlus())), true;
+    if (method == "lrp.epsilon_plus_flat") return f(lrp(m, presets::epsilon_plus_flat())), true;
+    if (method == "lrp.composite")  // the merges' epsilon named by class
+        return f(lrp(m, composite(entry<FirstLinear>(Flat{}), entry<ByClass<"Add", "Subtract", "Average">>(Epsilon(0.01)),
+                                  entry<DenseLayers>(Epsilon(1e-6)), entry<Convolutions>(ZPlus())))),
+               true;
+    if (method == "conserve.epsilon_tiny") return f(lrp(m, Epsilon(1e-13))), true;
+    return false;
+}
+
+template <class M>
+Explanation<typename M::scalar> run(const M& m, const std::string& method, const Batch<typename M::scalar>& x,
+                                    const Target<typename M::scalar>& t) {
+    if (method == "gradient") return gradient(m).explain(x, t);
+    if (method == "input_x_gradient") return input_x_gradient(m).explain(x, t);
+    Explanation<typename M::scalar> e;
+    const bool known = with_lrp(m, method, [&](const auto& a) { e = a.explain(x, t); });
+    REQUIRE_MESSAGE(known, "unknown method " << method);
+    return e;
+}
+
+const std::set<std::string> known_methods = {"lrp.epsilon",        "lrp.alpha_beta", "lrp.zplus",
+                                             "lrp.epsilon_plus_flat", "lrp.composite",  "conserve.epsilon_tiny",
+                                             "gradient",           "input_x_gradient"};
+
+/// Every layer's output against `<layer>.out.npy`.
+template <class M>
+void check_forward() {
+    const fs::path dir = graph_dir / Info<M>::dir;
+    const auto m = load_model<M>();
+    const auto tr = m.forward(load_batch<double>(dir / "input.npy"));
+    int n = 0;
+    for (const auto& name : M::names) {
+        CAPTURE(std::string(name));
+        check_close(tr.output(std::string(name)), load_batch<double>(dir / (std::string(name) + ".out.npy")), 1e-12);
+        ++n;
+    }
+    CHECK(n == static_cast<int>(M::size));
+}
+
+/// Every fixture of the index in double at 1e-9, LRP's conservation report too; returns the worst ratio.
+template <class M>
+double check_all() {
+    const fs::path dir = graph_dir / Info<M>::dir;
+    const auto model = load_model<M>();
+    const auto zero = load_model<M>(true);
+    const auto x = load_batch<double>(dir / "input.npy");
+    double worst = 0;
+    int n = 0;
+    for (const auto& f : read_index(dir)) {
+        CAPTURE(f.name);
+        REQUIRE(known_methods.count(f.method) == 1);
+        ++n;
+        const bool conserve = f.method == "conserve.epsilon_tiny";
+        const auto expected = load<double>(dir / (f.name + ".npy"));
+        const auto e = run(conserve ? zero : model, f.method, x, make_target<M>(f.target));
+        CHECK(e.shape == std::vector<std::int64_t>(expected.shape.begin() + 1, expected.shape.end()));
+        worst = std::max(worst, check_close(e.relevance, io::to_batch(expected), 1e-9));
+        if (f.method.rfind("gradient", 0) == 0 || f.method == "input_x_gradient") continue;
+        const auto ref = read_report(dir / (f.name + ".conservation.json"));
+        check_report(e.report, ref, 1e-9);
+        REQUIRE(ref.initial_per_sample.size() == static_cast<std::size_t>(x.rows()));
+        for (Eigen::Index b = 0; b < x.rows(); ++b)
+            CHECK(std::abs(e.initial.row(b).sum() - ref.initial_per_sample[static_cast<std::size_t>(b)]) <=
+                  1e-9 * ref.layers.front().abs_out);
+        if (conserve) {
+            // Zero biases, ε → 0: nothing is absorbed, at any layer or merge, nor on the way to the input.
+            // With stop_at, what goes around the stop layer is reported as bypassed.
+            const double s0 = e.initial.cwiseAbs().sum();
+            CHECK(std::abs(e.relevance.sum() + e.report.bypassed - e.initial.sum()) <= 1e-10 * s0);
+            if (f.target == "region_to_bottleneck") CHECK(std::abs(e.report.bypassed) > 1e-3 * s0);
+            else
+                for (Eigen::Index b = 0; b < x.rows(); ++b)
+                    CHECK(std::abs(e.relevance.row(b).sum() - e.initial.row(b).sum()) <= 1e-10 * s0);
+            for (const auto& l : e.report.layers) {
+                CAPTURE(l.layer);
+                CHECK(std::abs(l.relevance_out - l.relevance_in) <= 1e-10 * s0);
+            }
+        }
+    }
+    CHECK(n == 30);
+    return worst;
+}
+
+/// A few fixtures in float at 2e-5 (weights and input lie on the float grid).
+template <class M>
+void check_float(std::initializer_list<const char*> names) {
+    const fs::path dir = graph_dir / Info<M>::dir;
+    const auto model = load_model<M>();
+    const auto x = load_batch<float>(dir / "input.npy");
+    double worst = 0;
+    for (const char* name : names) {
+        const std::string s(name);
+        CAPTURE(s);
+        const auto sep = s.find("__");
+        const auto e = run(model, s.substr(0, sep), x, make_target<M>(s.substr(sep + 2)));
+        worst = std::max(worst, check_close(e.relevance, load_batch<double>(dir / (s + ".npy")), 2e-5));
+    }
+    MESSAGE(std::string(Info<M>::dir) << " in float: worst max|diff| / max|expected| = " << worst);
+}
+
+}  // namespace
+
+TEST_SUITE("graph reference") {
+
+TEST_CASE("graph reference: U-Net forward") { check_forward<UNet<double>>(); }
+TEST_CASE("graph reference: U-Net, every method and target") {
+    const double w = check_all<UNet<double>>();
+    MESSAGE("unet: worst max|diff| / max|expected| = " << w);
+}
+TEST_CASE("graph reference: U-Net in float") {
+    check_float<UNet<float>>({"lrp.epsilon__recon_all", "lrp.alpha_beta__recon_region", "lrp.composite__bottleneck_unit",
+                              "gradient__recon_region", "input_x_gradient__recon_all",
+                              "lrp.epsilon__region_to_bottleneck", "gradient__region_to_bottleneck"});
+}
+
+TEST_CASE("graph reference: residual autoencoder forward") { check_forward<Residual<double>>(); }
+TEST_CASE("graph reference: residual autoencoder, every method and target") {
+    const double w = check_all<Residual<double>>();
+    MESSAGE("residual: worst max|diff| / max|expected| = " << w);
+}
+TEST_CASE("graph reference: residual autoencoder in float") {
+    check_float<Residual<float>>({"lrp.epsilon__recon_all", "lrp.zplus__recon_region", "lrp.epsilon_plus_flat__bottleneck_unit",
+                                  "gradient__recon_all", "input_x_gradient__bottleneck_unit",
+                                  "lrp.composite__region_to_bottleneck", "gradient__region_to_bottleneck"});
+}
+
+#ifdef INNSPECT_GRAPH_REFERENCE_1D
+TEST_CASE("graph reference: Conv1D autoencoder forward") { check_forward<Seq<double>>(); }
+TEST_CASE("graph reference: Conv1D autoencoder, every method and target") {
+    const double w = check_all<Seq<double>>();
+    MESSAGE("conv1d: worst max|diff| / max|expected| = " << w);
+}
+TEST_CASE("graph reference: Conv1D autoencoder in float") {
+    check_float<Seq<float>>({"lrp.epsilon__recon_all", "lrp.alpha_beta__recon_region", "lrp.composite__recon_all",
+                             "gradient__bottleneck_unit", "input_x_gradient__recon_region",
+                             "lrp.alpha_beta__region_to_bottleneck", "input_x_gradient__region_to_bottleneck"});
+}
+#endif
+
+}  // TEST_SUITE
