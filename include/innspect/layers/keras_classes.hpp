@@ -14,7 +14,10 @@
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/permute.hpp"
 #include "innspect/layers/pooling.hpp"
+#include "innspect/layers/prelu.hpp"
+#include "innspect/layers/repeat_vector.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
 
@@ -41,6 +44,9 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &flatten_schema,
     &dropout_schema,
     &spatial_dropout2d_schema,
+    &repeat_vector_schema,
+    &permute_schema,
+    &prelu_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.
