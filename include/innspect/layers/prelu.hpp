@@ -32,7 +32,10 @@
 namespace innspect {
 
 namespace detail {
-inline constexpr KerasField prelu_fields[] = {{.key = "shared_axes", .type = FieldType::shape}};
+// shared_axes: a list, or null for none (what Keras writes by default). has_fallback states that
+// null / absent means the empty list; io/architecture.hpp's reader of shape fields does not read
+// it yet (a file's null is then not compared), the weight loader still refuses alpha's shape.
+inline constexpr KerasField prelu_fields[] = {{.key = "shared_axes", .type = FieldType::shape, .has_fallback = true}};
 }  // namespace detail
 /// Keras's PReLU config (alpha_initializer, regularizer and constraint do not change inference).
 inline constexpr KerasSchema prelu_schema{"PReLU", detail::prelu_fields};
