@@ -206,7 +206,11 @@ public:
                     break;
                 }
                 case FieldType::shape: {
-                    if (v == nullptr) break;
+                    if (v == nullptr) {
+                        // null / absent: Keras's default when it has one (PReLU's shared_axes: none)
+                        if (f.has_fallback) out.numbers(f.name(), {});
+                        break;
+                    }
                     if (!v->is_array()) fail(f, "should be a list of sizes, it is " + v->dump());
                     std::vector<double> n;
                     for (const auto& e : *v) n.push_back(number(e, f));

@@ -15,7 +15,10 @@
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/merge.hpp"
+#include "innspect/layers/permute.hpp"
 #include "innspect/layers/pooling.hpp"
+#include "innspect/layers/prelu.hpp"
+#include "innspect/layers/repeat_vector.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
 
@@ -47,6 +50,9 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &average_schema,
     &maximum_schema,
     &concatenate_schema,
+    &repeat_vector_schema,
+    &permute_schema,
+    &prelu_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.
