@@ -9,14 +9,18 @@
 
 #include "innspect/layers/activation.hpp"
 #include "innspect/layers/batch_normalization.hpp"
+#include "innspect/layers/conv1d.hpp"
+#include "innspect/layers/conv1d_transpose.hpp"
 #include "innspect/layers/conv2d.hpp"
 #include "innspect/layers/conv2d_transpose.hpp"
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/pooling.hpp"
+#include "innspect/layers/pooling1d.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
+#include "innspect/layers/resampling1d.hpp"
 
 namespace innspect {
 
@@ -41,6 +45,15 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &flatten_schema,
     &dropout_schema,
     &spatial_dropout2d_schema,
+    &conv1d_schema,
+    &conv1d_transpose_schema,
+    &max_pooling1d_schema,
+    &average_pooling1d_schema,
+    &global_average_pooling1d_schema,
+    &global_max_pooling1d_schema,
+    &up_sampling1d_schema,
+    &zero_padding1d_schema,
+    &cropping1d_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.
