@@ -6,6 +6,7 @@
 /// the same im2col, the same rules. Padding valid, same (TensorFlow's, odd zero after) or causal
 /// (d·(k − 1) zeros before the sequence: output t reads inputs ≤ t·s).
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -28,23 +29,11 @@ inline constexpr KerasSchema conv1d_schema{"Conv1D", detail::conv_fields_of<1, t
 /// Keras allows strides > 1 or a dilation > 1, not both.
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1>,
           Padding P = Padding::valid, bool UseBias = true, class D = Dilation<1>>
-struct Conv1D {
+struct Conv1D : detail::ConvSpecBase<Name, conv1d_schema, Filters, K, Act, S, P, UseBias, D, true> {
     static_assert(Filters > 0, "Conv1D: filters must be positive");
     static_assert(K::rank == 1 && S::rank == 1 && D::rank == 1,
                   "Conv1D: kernel, strides and dilation take one size (Kernel<k>, Strides<s>, Dilation<d>)");
     static_assert(S::w == 1 || D::w == 1, "Conv1D: Keras allows strides > 1 or a dilation > 1, not both");
-    static constexpr std::string_view name = Name.view();
-    static constexpr const KerasSchema& keras = conv1d_schema;
-    static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias, D>(v); }
-
-    using activation = Act;
-    using kernel_size = K;
-    using strides = S;
-    using dilation = D;
-    static constexpr int filters = Filters;
-    static constexpr bool use_bias = UseBias;
-    static constexpr Padding padding = P;
 
     template <ShapeType In>
     static constexpr detail::ConvGeometry geometry() {
@@ -54,8 +43,9 @@ struct Conv1D {
         return detail::conv_geometry(1, In::w, In::c, 1, K::w, 1, S::w, P, 1, D::w);
     }
 
+    /// (After a failed static_assert in geometry(), the clamp keeps the compiler from adding errors of its own.)
     template <ShapeType In>
-    using output_shape_for = Shape<geometry<In>().out_w, Filters>;
+    using output_shape_for = Shape<std::max(geometry<In>().out_w, 1), Filters>;
 
     template <ShapeType In>
     static std::vector<std::int64_t> kernel_shape() {

@@ -27,22 +27,11 @@ inline constexpr KerasSchema conv1d_transpose_schema{"Conv1DTranspose", detail::
 /// `D` exists only to say that innspect runs dilation_rate 1 only.
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1>,
           Padding P = Padding::valid, bool UseBias = true, class D = Dilation<1>>
-struct Conv1DTranspose {
+struct Conv1DTranspose : detail::ConvSpecBase<Name, conv1d_transpose_schema, Filters, K, Act, S, P, UseBias, D, false> {
     static_assert(Filters > 0, "Conv1DTranspose: filters must be positive");
     static_assert(K::rank == 1 && S::rank == 1, "Conv1DTranspose: kernel and strides take one size (Kernel<k>, Strides<s>)");
     static_assert(D::rank == 1 && D::w == 1, "Conv1DTranspose: innspect runs no dilation (dilation_rate 1 only)");
     static_assert(P != Padding::causal, "Conv1DTranspose: Keras has no causal padding for a transposed convolution");
-    static constexpr std::string_view name = Name.view();
-    static constexpr const KerasSchema& keras = conv1d_transpose_schema;
-    static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias>(v); }
-
-    using activation = Act;
-    using kernel_size = K;
-    using strides = S;
-    static constexpr int filters = Filters;
-    static constexpr bool use_bias = UseBias;
-    static constexpr Padding padding = P;
 
     /// The geometry of the Conv1D this layer is the adjoint of: from the output sequence to the input.
     template <ShapeType In>

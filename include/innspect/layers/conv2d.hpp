@@ -32,28 +32,17 @@ namespace detail {
 ///   apply(x, P)            = im2col(x)·K (+ b):  z_{o,f} = Σ_{a,b,c} x_{o·s + (a,b)·d − pad, c} K_{a,b,c,f}
 ///   apply_transposed(s, P) = col2im(s·Kᵀ), the exact adjoint.
 template <class Spec, class T, ShapeType In>
-class ConvLayer : public LinearLayerBase<ConvLayer<Spec, T, In>, T, typename Spec::activation> {
+class ConvLayer : public LinearLayerBase<ConvLayer<Spec, T, In>, T, typename Spec::activation>,
+                  public ConvLayerMembers<Spec, In> {
     using base = LinearLayerBase<ConvLayer<Spec, T, In>, T, typename Spec::activation>;
-    static constexpr ConvGeometry g = Spec::template geometry<In>();
+    using members = ConvLayerMembers<Spec, In>;
+    static constexpr ConvGeometry g = members::geometry;
     static constexpr int F = Spec::filters;
 
 public:
-    static constexpr std::string_view name = Spec::name;
-    static constexpr std::string_view keras_class = Spec::keras_class;
-    static constexpr RuleFamily family = RuleFamily::convolution;
-    static constexpr bool use_bias = Spec::use_bias;
-    static constexpr int filters = F;
-    static constexpr Padding padding = Spec::padding;
-    using kernel_size = typename Spec::kernel_size;
-    using strides = typename Spec::strides;
-    using dilation = typename Spec::dilation;
-    using input_shape = In;
-    using output_shape = typename Spec::template output_shape_for<In>;
+    using typename members::output_shape;
 
-    ConvLayer() : base(g.patch(), F, F, use_bias) {}
-
-    static std::vector<std::int64_t> kernel_shape() { return Spec::template kernel_shape<In>(); }
-    static constexpr const ConvGeometry& conv_geometry() { return g; }
+    ConvLayer() : base(g.patch(), F, F, Spec::use_bias) {}
 
     Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
         base::check_input(x, In::size, "input");
@@ -94,25 +83,13 @@ public:
 ///   `Conv2D<"c", 8, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same, true, Dilation<2, 2>>`.
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1, 1>,
           Padding P = Padding::valid, bool UseBias = true, class D = Dilation<1, 1>>
-struct Conv2D {
+struct Conv2D : detail::ConvSpecBase<Name, conv2d_schema, Filters, K, Act, S, P, UseBias, D, true> {
     static_assert(Filters > 0, "Conv2D: filters must be positive");
     static_assert(K::rank == 2 && S::rank == 2 && D::rank == 2,
                   "Conv2D: kernel, strides and dilation take two sizes (height, width)");
     static_assert((S::h == 1 && S::w == 1) || (D::h == 1 && D::w == 1),
                   "Conv2D: Keras allows strides > 1 or a dilation > 1, not both");
     static_assert(P != Padding::causal, "Conv2D: causal padding exists for Conv1D only");
-    static constexpr std::string_view name = Name.view();
-    static constexpr const KerasSchema& keras = conv2d_schema;
-    static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias, D>(v); }
-
-    using activation = Act;
-    using kernel_size = K;
-    using strides = S;
-    using dilation = D;
-    static constexpr int filters = Filters;
-    static constexpr bool use_bias = UseBias;
-    static constexpr Padding padding = P;
 
     template <ShapeType In>
     static constexpr detail::ConvGeometry geometry() {

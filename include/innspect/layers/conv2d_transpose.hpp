@@ -47,28 +47,18 @@ constexpr int conv_transpose_out_length(int in, int k, int s, Padding p) {
 ///   apply(x, P)            = col2im(x·Kᵀ) (+ b)
 ///   apply_transposed(s, P) = im2col(s)·K
 template <class Spec, class T, ShapeType In>
-class ConvTransposeLayer : public LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation> {
+class ConvTransposeLayer : public LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>,
+                           public ConvLayerMembers<Spec, In> {
     using base = LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>;
-    static constexpr ConvGeometry g = Spec::template geometry<In>();
+    using members = ConvLayerMembers<Spec, In>;
+    static constexpr ConvGeometry g = members::geometry;
     static constexpr int F = Spec::filters;
     static_assert(g.out_h == In::h && g.out_w == In::w, "ConvTransposeLayer: inconsistent geometry");
 
 public:
-    static constexpr std::string_view name = Spec::name;
-    static constexpr std::string_view keras_class = Spec::keras_class;
-    static constexpr RuleFamily family = RuleFamily::convolution;
-    static constexpr bool use_bias = Spec::use_bias;
-    static constexpr int filters = F;
-    static constexpr Padding padding = Spec::padding;
-    using kernel_size = typename Spec::kernel_size;
-    using strides = typename Spec::strides;
-    using input_shape = In;
-    using output_shape = typename Spec::template output_shape_for<In>;
+    using typename members::output_shape;
 
-    ConvTransposeLayer() : base(g.patch(), In::c, F, use_bias) {}
-
-    static std::vector<std::int64_t> kernel_shape() { return Spec::template kernel_shape<In>(); }
-    static constexpr const ConvGeometry& conv_geometry() { return g; }
+    ConvTransposeLayer() : base(g.patch(), In::c, F, Spec::use_bias) {}
 
     /// The kernel's rows run over (kh, kw, filters), the filter fastest: the output channel
     /// of row r is r mod filters.
@@ -123,21 +113,11 @@ inline constexpr KerasSchema conv2d_transpose_schema{"Conv2DTranspose", detail::
 /// same → in·s. The bound layer is `detail::ConvTransposeLayer` (above).
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1, 1>,
           Padding P = Padding::valid, bool UseBias = true>
-struct Conv2DTranspose {
+struct Conv2DTranspose
+    : detail::ConvSpecBase<Name, conv2d_transpose_schema, Filters, K, Act, S, P, UseBias, Dilation<1, 1>, false> {
     static_assert(Filters > 0, "Conv2DTranspose: filters must be positive");
     static_assert(K::rank == 2 && S::rank == 2, "Conv2DTranspose: kernel and strides take two sizes (height, width)");
     static_assert(P != Padding::causal, "Conv2DTranspose: causal padding exists for Conv1D only");
-    static constexpr std::string_view name = Name.view();
-    static constexpr const KerasSchema& keras = conv2d_transpose_schema;
-    static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias>(v); }
-
-    using activation = Act;
-    using kernel_size = K;
-    using strides = S;
-    static constexpr int filters = Filters;
-    static constexpr bool use_bias = UseBias;
-    static constexpr Padding padding = P;
 
     /// The geometry of the Conv2D this layer is the adjoint of: from the output image to the input.
     template <ShapeType In>

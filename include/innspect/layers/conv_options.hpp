@@ -6,10 +6,13 @@
 /// fields every convolution has.
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "innspect/core/fixed_string.hpp"
+#include "innspect/core/layer_traits.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
@@ -87,6 +90,52 @@ void conv_keras_values(KerasValues& v) {
     v.boolean("use_bias", UseBias);
     if constexpr (!std::is_void_v<D>) v.numbers("dilation_rate", keras_sizes<D>());
 }
+
+/// What every convolution declaration (Conv2D, Conv1D and their transposes) states besides its
+/// geometry: name, Keras class and config values (dilation_rate compared when `CompareDilation`),
+/// and its hyper-parameters, which the bound layer reads.
+template <fixed_string Name, const KerasSchema& Schema, int Filters, class K, class Act, class S, Padding P,
+          bool UseBias, class D, bool CompareDilation>
+struct ConvSpecBase {
+    static constexpr std::string_view name = Name.view();
+    static constexpr const KerasSchema& keras = Schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) {
+        conv_keras_values<Filters, K, Act, S, P, UseBias, std::conditional_t<CompareDilation, D, void>>(v);
+    }
+    using activation = Act;
+    using kernel_size = K;
+    using strides = S;
+    using dilation = D;
+    static constexpr int filters = Filters;
+    static constexpr bool use_bias = UseBias;
+    static constexpr Padding padding = P;
+};
+
+/// What a bound convolution (detail::ConvLayer, detail::ConvTransposeLayer) declares, read from
+/// its declaration `Spec` and input shape `In`.
+template <class Spec, class In>
+struct ConvLayerMembers {
+    static constexpr std::string_view name = Spec::name;
+    static constexpr std::string_view keras_class = Spec::keras_class;
+    static constexpr RuleFamily family = RuleFamily::convolution;
+    static constexpr bool use_bias = Spec::use_bias;
+    static constexpr int filters = Spec::filters;
+    static constexpr Padding padding = Spec::padding;
+    using kernel_size = typename Spec::kernel_size;
+    using strides = typename Spec::strides;
+    using dilation = typename Spec::dilation;
+    using input_shape = In;
+    using output_shape = typename Spec::template output_shape_for<In>;
+
+    /// Keras's kernel shape; the memory is the kernel matrix either way.
+    static std::vector<std::int64_t> kernel_shape() { return Spec::template kernel_shape<In>(); }
+    /// The geometry of the convolution (for a transposed one: of the convolution it is the adjoint of).
+    static constexpr const ConvGeometry& conv_geometry() { return geometry; }
+
+protected:
+    static constexpr ConvGeometry geometry = Spec::template geometry<In>();
+};
 }  // namespace detail
 
 }  // namespace innspect

@@ -57,12 +57,17 @@ struct Pooling1DSpec {
         static_assert(P == Padding::same || Pool::w <= In::w, "Pooling1D: the pool is larger than its input (valid padding)");
         return true;
     }
+    /// spec2d, with the pool clamped to the input after a failed static_assert in fits() (so the
+    /// compiler adds no errors of its own).
+    template <ShapeType In>
+    using checked2d = PoolingSpec<Name, std::conditional_t<(Pool::w <= In::w || P == Padding::same), Pool, PoolSize<In::w>>,
+                                  strides, P, Max>;
     template <ShapeType In>
         requires(fits<In>())
-    using output_shape_for = Shape<spec2d::template geometry<image_of<In>>().out_w, In::c>;
+    using output_shape_for = Shape<checked2d<In>::template geometry<image_of<In>>().out_w, In::c>;
 
     template <class T, ShapeType In>
-    using layer = SequenceLayer<Pooling1DSpec, spec2d, T, In>;
+    using layer = SequenceLayer<Pooling1DSpec, checked2d<In>, T, In>;
 };
 
 /// GlobalAveragePooling1D / GlobalMaxPooling1D: (steps, c) → (c,), the 2D global pooling on (1, steps, c).

@@ -6,6 +6,7 @@
 /// (detail::SequenceLayer): values moved forward, gradient and relevance moved back (summed over
 /// the copies, cropped, padded with zeros).
 
+#include <algorithm>
 #include <string_view>
 
 #include "innspect/core/fixed_string.hpp"
@@ -87,11 +88,12 @@ struct Cropping1D {
         static_assert(Left + Right < In::w, "Cropping1D: crops away the whole input");
         return true;
     }
+    // After a failed static_assert in fits(), the clamps keep the compiler from adding errors of its own.
     template <ShapeType In>
         requires(fits<In>())
-    using output_shape_for = Shape<In::w - Left - Right, In::c>;
+    using output_shape_for = Shape<std::max(In::w - Left - Right, 1), In::c>;
     template <class T, ShapeType In>
-    using layer = detail::SequenceLayer<Cropping1D, Cropping2D<Name, 0, 0, Left, Right>, T, In>;
+    using layer = detail::SequenceLayer<Cropping1D, Cropping2D<Name, 0, 0, (Left + Right < In::w ? Left : 0), (Left + Right < In::w ? Right : In::w - 1)>, T, In>;
 };
 
 }  // namespace innspect

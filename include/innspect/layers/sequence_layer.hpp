@@ -20,11 +20,11 @@ using image_of = Shape<In::h, In::w, In::c>;
 /// Keras class and output shape (`Spec1D::output_shape_for<In>`, as many values as Spec2D's).
 template <class Spec1D, class Spec2D, class T, ShapeType In>
 struct SequenceLayer : Spec2D::template layer<T, image_of<In>> {
-    static_assert(In::rank == 2, "a 1D layer needs a sequence input (steps, channels)");
+    // (The rank is checked by Spec1D::output_shape_for, with the layer's name in the message.)
     static constexpr std::string_view keras_class = Spec1D::keras_class;
     using input_shape = In;
     using output_shape = typename Spec1D::template output_shape_for<In>;
-    static_assert(output_shape::size == Spec2D::template layer<T, image_of<In>>::output_shape::size,
+    static_assert(In::rank != 2 || output_shape::size == Spec2D::template layer<T, image_of<In>>::output_shape::size,
                   "SequenceLayer: the 1D and 2D output shapes hold different numbers of values");
 };
 
