@@ -43,7 +43,8 @@ struct Conv1D : detail::ConvSpecBase<Name, conv1d_schema, Filters, K, Act, S, P,
         return detail::conv_geometry(1, In::w, In::c, 1, K::w, 1, S::w, P, 1, D::w);
     }
 
-    /// (After a failed static_assert in geometry(), the clamp keeps the compiler from adding errors of its own.)
+    /// (After a failed static_assert in geometry(), the clamp keeps the compiler from adding errors
+    /// of its own.)
     template <ShapeType In>
     using output_shape_for = Shape<std::max(geometry<In>().out_w, 1), Filters>;
 

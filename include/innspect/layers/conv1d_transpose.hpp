@@ -27,18 +27,22 @@ inline constexpr KerasSchema conv1d_transpose_schema{"Conv1DTranspose", detail::
 /// `D` exists only to say that innspect runs dilation_rate 1 only.
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1>,
           Padding P = Padding::valid, bool UseBias = true, class D = Dilation<1>>
-struct Conv1DTranspose : detail::ConvSpecBase<Name, conv1d_transpose_schema, Filters, K, Act, S, P, UseBias, D, false> {
+struct Conv1DTranspose
+    : detail::ConvSpecBase<Name, conv1d_transpose_schema, Filters, K, Act, S, P, UseBias, D, false> {
     static_assert(Filters > 0, "Conv1DTranspose: filters must be positive");
-    static_assert(K::rank == 1 && S::rank == 1, "Conv1DTranspose: kernel and strides take one size (Kernel<k>, Strides<s>)");
-    static_assert(D::rank == 1 && D::w == 1, "Conv1DTranspose: innspect runs no dilation (dilation_rate 1 only)");
-    static_assert(P != Padding::causal, "Conv1DTranspose: Keras has no causal padding for a transposed convolution");
+    static_assert(K::rank == 1 && S::rank == 1,
+                  "Conv1DTranspose: kernel and strides take one size (Kernel<k>, Strides<s>)");
+    static_assert(D::rank == 1 && D::w == 1,
+                  "Conv1DTranspose: innspect runs no dilation (dilation_rate 1 only)");
+    static_assert(P != Padding::causal,
+                  "Conv1DTranspose: Keras has no causal padding for a transposed convolution");
 
     /// The geometry of the Conv1D this layer is the adjoint of: from the output sequence to the input.
     template <ShapeType In>
     static constexpr detail::ConvGeometry geometry() {
         static_assert(In::rank == 2, "Conv1DTranspose needs a sequence input (steps, channels)");
-        return detail::conv_geometry(1, detail::conv_transpose_out_length(In::w, K::w, S::w, P), Filters, 1, K::w, 1,
-                                     S::w, P);
+        constexpr int out = detail::conv_transpose_out_length(In::w, K::w, S::w, P);
+        return detail::conv_geometry(1, out, Filters, 1, K::w, 1, S::w, P);
     }
 
     template <ShapeType In>

@@ -29,7 +29,8 @@ namespace detail {
 /// dilation, `geometry<In>()`, `output_shape_for<In>` and `kernel_shape<In>()` (Keras's layout;
 /// the memory is [kh, kw, in, filters] either way).
 ///
-///   apply(x, P)            = im2col(x)·K (+ b):  z_{o,f} = Σ_{a,b,c} x_{o·s + (a,b)·d − pad, c} K_{a,b,c,f}
+///   apply(x, P)            = im2col(x)·K (+ b),
+///                            z_{o,f} = Σ_{a,b,c} x_{o·s + (a,b)·d − pad, c} K_{a,b,c,f}
 ///   apply_transposed(s, P) = col2im(s·Kᵀ), the exact adjoint.
 template <class Spec, class T, ShapeType In>
 class ConvLayer : public LinearLayerBase<ConvLayer<Spec, T, In>, T, typename Spec::activation>,
@@ -79,7 +80,8 @@ public:
 
 /// Keras Conv2D: the bound layer is `detail::ConvLayer` (above). Padding as Keras/TensorFlow pads;
 /// a dilation (taps d apart) as Keras's dilation_rate, which Keras allows only with stride 1:
-///   `Conv2D<"c", 8, Kernel<3, 3>, Relu>`, `Conv2D<"c", 8, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>`,
+///   `Conv2D<"c", 8, Kernel<3, 3>, Relu>`,
+///   `Conv2D<"c", 8, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>`,
 ///   `Conv2D<"c", 8, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same, true, Dilation<2, 2>>`.
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1, 1>,
           Padding P = Padding::valid, bool UseBias = true, class D = Dilation<1, 1>>
@@ -94,8 +96,8 @@ struct Conv2D : detail::ConvSpecBase<Name, conv2d_schema, Filters, K, Act, S, P,
     template <ShapeType In>
     static constexpr detail::ConvGeometry geometry() {
         static_assert(In::rank == 3, "Conv2D needs an image input (height, width, channels)");
-        static_assert(P == Padding::same ||
-                          (detail::dilated_extent(K::h, D::h) <= In::h && detail::dilated_extent(K::w, D::w) <= In::w),
+        static_assert(P == Padding::same || (detail::dilated_extent(K::h, D::h) <= In::h &&
+                                             detail::dilated_extent(K::w, D::w) <= In::w),
                       "Conv2D: the kernel is larger than its input (valid padding)");
         return detail::conv_geometry(In::h, In::w, In::c, K::h, K::w, S::h, S::w, P, D::h, D::w);
     }

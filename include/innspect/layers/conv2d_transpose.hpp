@@ -47,8 +47,9 @@ constexpr int conv_transpose_out_length(int in, int k, int s, Padding p) {
 ///   apply(x, P)            = col2im(x·Kᵀ) (+ b)
 ///   apply_transposed(s, P) = im2col(s)·K
 template <class Spec, class T, ShapeType In>
-class ConvTransposeLayer : public LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>,
-                           public ConvLayerMembers<Spec, In> {
+class ConvTransposeLayer
+    : public LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>,
+      public ConvLayerMembers<Spec, In> {
     using base = LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>;
     using members = ConvLayerMembers<Spec, In>;
     static constexpr ConvGeometry g = members::geometry;
@@ -116,7 +117,8 @@ template <fixed_string Name, int Filters, class K, ActivationFunction Act = Line
 struct Conv2DTranspose
     : detail::ConvSpecBase<Name, conv2d_transpose_schema, Filters, K, Act, S, P, UseBias, Dilation<1, 1>, false> {
     static_assert(Filters > 0, "Conv2DTranspose: filters must be positive");
-    static_assert(K::rank == 2 && S::rank == 2, "Conv2DTranspose: kernel and strides take two sizes (height, width)");
+    static_assert(K::rank == 2 && S::rank == 2,
+                  "Conv2DTranspose: kernel and strides take two sizes (height, width)");
     static_assert(P != Padding::causal, "Conv2DTranspose: causal padding exists for Conv1D only");
 
     /// The geometry of the Conv2D this layer is the adjoint of: from the output image to the input.

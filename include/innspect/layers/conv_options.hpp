@@ -67,7 +67,8 @@ inline constexpr std::array<KerasField, 7> conv_fields_of{{
     {.key = "activation", .type = FieldType::activation, .has_fallback = true, .text_fallback = "linear"},
     {.key = "use_bias", .type = FieldType::boolean, .has_fallback = true, .fallback = {1}},
     {.key = "dilation_rate", .count = Dims, .has_fallback = true, .fallback = {1, 1},
-     .requirement = Dilated ? std::string_view{} : (Dims == 2 ? "has no dilation, (1,1) only" : "has no dilation, 1 only")},
+     .requirement = Dilated ? std::string_view{}
+                            : (Dims == 2 ? "has no dilation, (1,1) only" : "has no dilation, 1 only")},
 }};
 /// Keras's Conv2D fields; Conv2DTranspose's start with the same six.
 inline constexpr const auto& conv_fields = conv_fields_of<2, true>;

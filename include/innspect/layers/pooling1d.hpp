@@ -30,7 +30,8 @@ inline constexpr KerasField pooling1d_fields[] = {
 /// Keras's MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D and GlobalMaxPooling1D configs.
 inline constexpr KerasSchema max_pooling1d_schema{"MaxPooling1D", detail::pooling1d_fields};
 inline constexpr KerasSchema average_pooling1d_schema{"AveragePooling1D", detail::pooling1d_fields};
-inline constexpr KerasSchema global_average_pooling1d_schema{"GlobalAveragePooling1D", detail::global_pooling_fields};
+inline constexpr KerasSchema global_average_pooling1d_schema{"GlobalAveragePooling1D",
+                                                             detail::global_pooling_fields};
 inline constexpr KerasSchema global_max_pooling1d_schema{"GlobalMaxPooling1D", detail::global_pooling_fields};
 
 namespace detail {
@@ -54,14 +55,16 @@ struct Pooling1DSpec {
     template <ShapeType In>
     static constexpr bool fits() {
         static_assert(In::rank == 2, "Pooling1D needs a sequence input (steps, channels)");
-        static_assert(P == Padding::same || Pool::w <= In::w, "Pooling1D: the pool is larger than its input (valid padding)");
+        static_assert(P == Padding::same || Pool::w <= In::w,
+                      "Pooling1D: the pool is larger than its input (valid padding)");
         return true;
     }
     /// spec2d, with the pool clamped to the input after a failed static_assert in fits() (so the
     /// compiler adds no errors of its own).
     template <ShapeType In>
-    using checked2d = PoolingSpec<Name, std::conditional_t<(Pool::w <= In::w || P == Padding::same), Pool, PoolSize<In::w>>,
-                                  strides, P, Max>;
+    using checked2d =
+        PoolingSpec<Name, std::conditional_t<(Pool::w <= In::w || P == Padding::same), Pool, PoolSize<In::w>>, strides,
+                    P, Max>;
     template <ShapeType In>
         requires(fits<In>())
     using output_shape_for = Shape<checked2d<In>::template geometry<image_of<In>>().out_w, In::c>;
@@ -97,16 +100,19 @@ struct GlobalPooling1DSpec {
 template <fixed_string Name, class Pool = PoolSize<2>, class S = void, Padding P = Padding::valid>
 struct MaxPooling1D : detail::Pooling1DSpec<Name, Pool, S, P, true> {};
 
-/// Keras AveragePooling1D(pool_size, strides = pool_size, padding): `AveragePooling1D<"p", PoolSize<3>, Strides<2>, Padding::same>`.
+/// Keras AveragePooling1D(pool_size, strides = pool_size, padding):
+/// `AveragePooling1D<"p", PoolSize<3>, Strides<2>, Padding::same>`.
 template <fixed_string Name, class Pool = PoolSize<2>, class S = void, Padding P = Padding::valid>
 struct AveragePooling1D : detail::Pooling1DSpec<Name, Pool, S, P, false> {};
 
 /// Keras GlobalAveragePooling1D: (steps, c) → (c,), the mean over the steps.
 template <fixed_string Name>
-struct GlobalAveragePooling1D : detail::GlobalPooling1DSpec<Name, global_average_pooling1d_schema, GlobalAveragePooling2D<Name>> {};
+struct GlobalAveragePooling1D
+    : detail::GlobalPooling1DSpec<Name, global_average_pooling1d_schema, GlobalAveragePooling2D<Name>> {};
 
 /// Keras GlobalMaxPooling1D: (steps, c) → (c,), the maximum over the steps (winner takes all).
 template <fixed_string Name>
-struct GlobalMaxPooling1D : detail::GlobalPooling1DSpec<Name, global_max_pooling1d_schema, GlobalMaxPooling2D<Name>> {};
+struct GlobalMaxPooling1D
+    : detail::GlobalPooling1DSpec<Name, global_max_pooling1d_schema, GlobalMaxPooling2D<Name>> {};
 
 }  // namespace innspect

@@ -74,7 +74,8 @@ struct ZeroPadding1D {
     using layer = detail::SequenceLayer<ZeroPadding1D, ZeroPadding2D<Name, 0, 0, Left, Right>, T, In>;
 };
 
-/// Keras Cropping1D(cropping = (1, 1), an int or (left, right)): `Cropping1D<"c", 2>`, `Cropping1D<"c", 0, 3>`.
+/// Keras Cropping1D(cropping = (1, 1), an int or (left, right)): `Cropping1D<"c", 2>`,
+/// `Cropping1D<"c", 0, 3>`.
 template <fixed_string Name, int Left = 1, int Right = Left>
 struct Cropping1D {
     static_assert(Left >= 0 && Right >= 0, "Cropping1D: cropping must be >= 0");
@@ -93,7 +94,9 @@ struct Cropping1D {
         requires(fits<In>())
     using output_shape_for = Shape<std::max(In::w - Left - Right, 1), In::c>;
     template <class T, ShapeType In>
-    using layer = detail::SequenceLayer<Cropping1D, Cropping2D<Name, 0, 0, (Left + Right < In::w ? Left : 0), (Left + Right < In::w ? Right : In::w - 1)>, T, In>;
+    using layer = detail::SequenceLayer<
+        Cropping1D,
+        Cropping2D<Name, 0, 0, (Left + Right < In::w ? Left : 0), (Left + Right < In::w ? Right : In::w - 1)>, T, In>;
 };
 
 }  // namespace innspect

@@ -24,7 +24,8 @@ struct SequenceLayer : Spec2D::template layer<T, image_of<In>> {
     static constexpr std::string_view keras_class = Spec1D::keras_class;
     using input_shape = In;
     using output_shape = typename Spec1D::template output_shape_for<In>;
-    static_assert(In::rank != 2 || output_shape::size == Spec2D::template layer<T, image_of<In>>::output_shape::size,
+    static_assert(In::rank != 2 ||
+                      output_shape::size == Spec2D::template layer<T, image_of<In>>::output_shape::size,
                   "SequenceLayer: the 1D and 2D output shapes hold different numbers of values");
 };
 
