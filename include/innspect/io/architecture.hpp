@@ -10,9 +10,9 @@
 /// filters / units, kernel, strides, padding, activation (for ReLU-like activations also
 /// max_value, negative_slope, threshold; alpha for LeakyReLU), use_bias, pool_size,
 /// target_shape, padding and cropping amounts, upsampling size, batch-norm epsilon / center /
-/// scale, dropout rate — and the settings innspect does not run (dilation_rate ≠ 1,
-/// channels_first, Conv2DTranspose output_padding, bilinear upsampling, batch normalisation over
-/// another axis). A field of the wrong type in the file is an io_error naming layer and field.
+/// scale, dropout rate, dilation_rate, Concatenate's axis, which layers each layer reads — and the
+/// settings innspect does not run (a transposed convolution's dilation_rate ≠ 1, channels_first,
+/// Conv2DTranspose output_padding, bilinear upsampling, batch normalisation over another axis). A field of the wrong type in the file is an io_error naming layer and field.
 /// Activation(relu), ReLU() and a fused relu are the same function: Activation / ReLU /
 /// LeakyReLU layers are compared by their activation, not their class name.
 ///
