@@ -25,6 +25,7 @@
 #include "innspect/core/weights.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/resampling.hpp"  // detail::IndexMapLayer
 
 namespace innspect {
 
@@ -98,43 +99,11 @@ struct Permute {
     using output_shape_for = typename detail::shape_from_dims<rank, out_dims<In>()>::type;
 
     template <class T, ShapeType In>
-    struct layer {
-        using scalar = T;
-        using activation = Linear;
-        using input_shape = In;
-        using output_shape = output_shape_for<In>;
+    struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
         static constexpr std::string_view name = Permute::name;
         static constexpr std::string_view keras_class = Permute::keras_class;
-        static constexpr bool pre_is_input = false;
-        static constexpr LrpPolicy lrp = LrpPolicy::own_rule;
-        static constexpr RuleFamily family = RuleFamily::none;
+        // A permutation moves every value once: relevance and gradient are permuted back.
         static constexpr std::string_view lrp_rule_name = "permuted back";
-
-        std::vector<WeightRef<T>> weights() { return {}; }
-        void check_finite() const {}
-
-        /// out[k] = x[source(k)] for every output feature k.
-        void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
-            check(x, In::size, "input");
-            pre.resize(0, 0);
-            const auto& src = sources();
-            out.resize(x.rows(), output_shape::size);
-            for (Eigen::Index b = 0; b < x.rows(); ++b)
-                for (int k = 0; k < output_shape::size; ++k) out(b, k) = x(b, src[static_cast<std::size_t>(k)]);
-        }
-
-        /// Gradient w.r.t. the input: permuted back (the inverse permutation).
-        Batch<T> backward_linear(const Batch<T>& g) const {
-            check(g, output_shape::size, "gradient/relevance at the output");
-            const auto& src = sources();
-            Batch<T> r(g.rows(), In::size);
-            for (Eigen::Index b = 0; b < g.rows(); ++b)
-                for (int k = 0; k < output_shape::size; ++k) r(b, src[static_cast<std::size_t>(k)]) = g(b, k);
-            return r;
-        }
-
-        /// Relevance: permuted back, R_in[source(k)] = R_out[k].
-        Batch<T> lrp_backward(const Batch<T>&, const Batch<T>& r) const { return backward_linear(r); }
 
         /// The input feature (flat, C order) that output feature k copies.
         static int source(int k) {
@@ -151,20 +120,6 @@ struct Permute {
             return flat;
         }
 
-    private:
-        static const std::vector<int>& sources() {
-            static const std::vector<int> src = [] {
-                std::vector<int> s(static_cast<std::size_t>(output_shape::size));
-                for (int k = 0; k < output_shape::size; ++k) s[static_cast<std::size_t>(k)] = source(k);
-                return s;
-            }();
-            return src;
-        }
-        static void check(const Batch<T>& x, int expected, const char* what) {
-            if (x.cols() != expected)
-                throw shape_error(std::string(name) + ": " + what + " has " + std::to_string(x.cols()) +
-                                  " features per sample, expected " + std::to_string(expected));
-        }
     };
 };
 

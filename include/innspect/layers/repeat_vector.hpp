@@ -20,6 +20,7 @@
 #include "innspect/core/weights.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/resampling.hpp"  // detail::IndexMapLayer
 
 namespace innspect {
 
@@ -49,46 +50,13 @@ struct RepeatVector {
     using output_shape_for = Shape<N, In::size>;
 
     template <class T, ShapeType In>
-    struct layer {
-        using scalar = T;
-        using activation = Linear;
-        using input_shape = In;
-        using output_shape = output_shape_for<In>;
+    struct layer : detail::IndexMapLayer<T, In, output_shape_for<In>, layer<T, In>> {
         static constexpr std::string_view name = RepeatVector::name;
         static constexpr std::string_view keras_class = RepeatVector::keras_class;
-        static constexpr bool pre_is_input = false;
-        static constexpr LrpPolicy lrp = LrpPolicy::own_rule;
-        static constexpr RuleFamily family = RuleFamily::none;
+        // Copy k of feature f reads f; moving back sums the n copies (conserves Σ R).
         static constexpr std::string_view lrp_rule_name = "sum over the copies";
         static constexpr int n = N;
-
-        std::vector<WeightRef<T>> weights() { return {}; }
-        void check_finite() const {}
-
-        /// out = [x, x, ..., x] (n copies).
-        void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
-            check(x, In::size, "input");
-            pre.resize(0, 0);
-            out = x.replicate(1, N);
-        }
-
-        /// Gradient w.r.t. the input: the sum of the n copies' gradients.
-        Batch<T> backward_linear(const Batch<T>& g) const {
-            check(g, output_shape::size, "gradient/relevance at the output");
-            Batch<T> s = g.leftCols(In::size);
-            for (int k = 1; k < N; ++k) s += g.middleCols(static_cast<Eigen::Index>(k) * In::size, In::size);
-            return s;
-        }
-
-        /// Relevance: summed over the copies, R_f = Σ_k R_{k,f} (conserves Σ R).
-        Batch<T> lrp_backward(const Batch<T>&, const Batch<T>& r) const { return backward_linear(r); }
-
-    private:
-        static void check(const Batch<T>& x, int expected, const char* what) {
-            if (x.cols() != expected)
-                throw shape_error(std::string(name) + ": " + what + " has " + std::to_string(x.cols()) +
-                                  " features per sample, expected " + std::to_string(expected));
-        }
+        static int source(int k) { return k % In::size; }
     };
 };
 
