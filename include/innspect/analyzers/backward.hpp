@@ -110,6 +110,44 @@ struct WalkExtras {
     double bypassed = 0;
 };
 
+/// The walk's bookkeeping, apart from the layers (one instantiation per scalar type, not per
+/// layer): what has reached each layer's output so far, and where what a layer hands back goes.
+template <class T>
+struct BackwardState {
+    const Trace<T>& trace;
+    const ResolvedTarget<T>& rt;
+    std::vector<bool> path;
+    std::vector<Batch<T>> at;  ///< at[i]: the sum of what layer i's readers handed back so far
+    Batch<T> end;              ///< what reached the input or the stop layer
+    WalkExtras* extras;
+
+    /// Splits `u` (at layer i's input; a merge's joined inputs) among the layers i read and adds
+    /// each part to what that layer holds. Not inlined into every layer's step: compile time.
+    [[gnu::noinline]] void hand_back(std::size_t i, const Batch<T>& u) {
+        Eigen::Index offset = 0;
+        for (int p : trace.layers[i].parents.list()) {
+            const Eigen::Index cols = p < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(p)].cols();
+            const auto part = u.middleCols(offset, cols);
+            offset += cols;
+            if (p == rt.stop) add(end, part);
+            else if (p >= 0 && path[static_cast<std::size_t>(p)]) add(at[static_cast<std::size_t>(p)], part);
+            else if (extras) extras->bypassed += static_cast<double>(part.sum());  // around the stop layer
+        }
+    }
+    Batch<T> result() {
+        if (end.size() == 0)
+            end = Batch<T>::Zero(trace.batch(), rt.stop < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(rt.stop)].cols());
+        return std::move(end);
+    }
+
+private:
+    template <class Part>
+    static void add(Batch<T>& dst, const Part& part) {
+        if (dst.size() == 0) dst = part;
+        else dst += part;
+    }
+};
+
 /// Walks from `rt.tap` back to the input or `rt.stop` (see backward_path). `activation(I, layer, v)`
 /// maps v at a layer's output to its pre-activation (skipped at the tap when the seed is the
 /// pre-activation); `core(I, layer, v)` maps v at the pre-activation to the layer's input (for a
@@ -122,36 +160,19 @@ Batch<T> walk_backward(const Model& model, const Trace<T>& trace, const Resolved
         if (keep) keep->push_back({std::string(trace.layers[static_cast<std::size_t>(rt.tap)].name), v});
         return v;
     }
-    const auto path = backward_path(trace.layers, rt.tap, rt.stop);
-    std::vector<Batch<T>> at(Model::size);  // at[i]: what has reached layer i's output so far
-    Batch<T> end;
-    auto deliver = [&](Batch<T>& dst, const auto& part) {
-        if (dst.size() == 0) dst = part;
-        else dst += part;
-    };
-    at[static_cast<std::size_t>(rt.tap)] = std::move(v);
+    BackwardState<T> st{trace, rt, backward_path(trace.layers, rt.tap, rt.stop), std::vector<Batch<T>>(Model::size), {}, extras};
+    st.at[static_cast<std::size_t>(rt.tap)] = std::move(v);
     model.for_each_backward([&](auto index, const auto& layer) {
         constexpr std::size_t i = decltype(index)::value;
-        if (!path[i]) return;
-        Batch<T> u = std::move(at[i]);
+        if (!st.path[i]) return;
+        Batch<T> u = std::move(st.at[i]);
         // The record is taken at the layer's output (for the tap with its activation stripped:
         // the seed at the pre-activation), where stop_at would return it.
         if (keep) keep->push_back({std::string(layer.name), u});
         if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, u);
-        u = core(index, layer, u);
-        const LayerInfo& info = trace.layers[i];
-        Eigen::Index offset = 0;
-        for (int p : info.parents.list()) {
-            const Eigen::Index cols = p < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(p)].cols();
-            const auto part = u.middleCols(offset, cols);
-            offset += cols;
-            if (p == rt.stop) deliver(end, part);
-            else if (p >= 0 && path[static_cast<std::size_t>(p)]) deliver(at[static_cast<std::size_t>(p)], part);
-            else if (extras) extras->bypassed += static_cast<double>(part.sum());  // around the stop layer
-        }
+        st.hand_back(i, core(index, layer, u));
     });
-    if (end.size() == 0) end = Batch<T>::Zero(trace.batch(), rt.stop < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(rt.stop)].cols());
-    return end;
+    return st.result();
 }
 
 }  // namespace innspect::detail
