@@ -68,6 +68,7 @@ struct KerasModelConfig {
     std::vector<KerasInputConfig> nested_inputs;
     std::vector<KerasLayerConfig> layers;      ///< every layer but InputLayers, nested models flattened
     std::vector<std::string> nested_models;    ///< names of the nested models that were flattened
+    std::vector<std::string> nested_model_classes;  ///< their classes, in the same order ("Functional", ...)
 };
 
 namespace detail {
@@ -168,6 +169,18 @@ private:
         return names;
     }
 
+    /// The layer names of `input_layers` / `output_layers`: a list of [name, node, tensor]
+    /// entries (Keras 2), or one such entry by itself, ["x", 0, 0] (Keras 3 for a single
+    /// tensor), or a dict of entries (Keras 3 for named inputs), in their order.
+    static std::vector<std::string> layer_refs(const json& refs) {
+        std::vector<std::string> names;
+        if (refs.is_array() && !refs.empty() && refs[0].is_string()) return {refs[0].get<std::string>()};
+        if (refs.is_array() || refs.is_object())
+            for (const auto& e : refs)
+                if (e.is_array() && !e.empty() && e[0].is_string()) names.push_back(e[0].get<std::string>());
+        return names;
+    }
+
     /// A layer's "config" object, or an empty one; by reference, so a deep model copies nothing.
     static const json& layer_config(const json& layer) {
         static const json empty = json::object();
@@ -200,9 +213,7 @@ private:
         if (!layers.is_array()) config_error(where, "'layers' should be a list, it is " + json_type(layers));
         // Inputs in input_layers order; a top-level model's inputs are all "the model input".
         std::vector<std::string> input_order;
-        if (auto it = config.find("input_layers"); it != config.end() && it->is_array())
-            for (const auto& e : *it)
-                if (e.is_array() && !e.empty() && e[0].is_string()) input_order.push_back(e[0].get<std::string>());
+        if (auto it = config.find("input_layers"); it != config.end()) input_order = layer_refs(*it);
         std::map<std::string, std::string> resolved;  // name in this model → resolved name
         auto resolve = [&](const std::string& n) {
             const auto it = resolved.find(n);
@@ -229,6 +240,7 @@ private:
                 add_input(name, cfg, nested_in, fed);
             } else if (is_model_class(cls)) {
                 out_.nested_models.push_back(path_join(nested_in, name));
+                out_.nested_model_classes.push_back(cls);
                 const auto outs = model(cls, cfg, ins, path_join(nested_in, name));
                 resolved[name] = outs.empty() ? name : outs.front();
             } else {
@@ -237,9 +249,8 @@ private:
             }
         }
         std::vector<std::string> outs;
-        if (auto it = config.find("output_layers"); it != config.end() && it->is_array())
-            for (const auto& e : *it)
-                if (e.is_array() && !e.empty() && e[0].is_string()) outs.push_back(resolve(e[0].get<std::string>()));
+        if (auto it = config.find("output_layers"); it != config.end())
+            for (const auto& name : layer_refs(*it)) outs.push_back(resolve(name));
         return outs;
     }
 
@@ -262,6 +273,7 @@ private:
             first = false;
             if (is_model_class(cls)) {
                 out_.nested_models.push_back(path_join(nested_in, name));
+                out_.nested_model_classes.push_back(cls);
                 const auto outs = model(cls, cfg, {prev}, path_join(nested_in, name));
                 prev = outs.empty() ? name : outs.front();
             } else {
