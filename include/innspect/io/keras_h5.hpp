@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// Loading Keras 2.x HDF5 weight files (`model.save()` and `model.save_weights()`) into innspect
-/// models. Optional part: needs the HDF5 C library (`innspect::hdf5` CMake target).
+/// Loading Keras HDF5 weight files (Keras 2.x `model.save()` and `model.save_weights()`, Keras 3
+/// `.weights.h5` and legacy `.h5`) into innspect models. Optional part: needs the HDF5 C library
+/// (`innspect::hdf5` CMake target).
 ///
 /// What Keras 2.x writes (keras/engine/saving.py, checked against real Keras 2.2.4 files):
 ///
@@ -15,6 +16,18 @@
 ///   array); lists too large for an object header are split into name0, name1, ...
 ///   A nested model (a model used as a layer) is one group whose weight_names name the inner
 ///   layers: model_2 -> ["conv2d_transpose_1/kernel:0", ...].
+///   Keras 3's legacy `.h5` (model.save("m.h5")) is this layout with names without ":0".
+///
+/// What Keras 3 writes (keras/src/saving/saving_lib.py: `.weights.h5`, and `model.weights.h5`
+/// inside a `.keras` archive, io/keras_archive.hpp) stores no names at all:
+///
+///   /layers/<class>[_<n>]/vars/<i>         dataset: the i-th variable of the layer, build order
+///   /layers/<model class>[_<n>]/layers/... a nested model's layers
+///   /vars, /optimizer/vars, ...             the model's own and the optimizer's (not read)
+///
+///   <class> is Keras's snake_case of the layer's class ("conv2d_transpose"), numbered per class
+///   inside each model in model.layers order. Keras 2.13-2.14 wrote the same tree under
+///   /_layer_checkpoint_dependencies/, each layer with weights using up two numbers.
 ///
 /// The model contract used by load_keras_weights():
 ///   model.for_each_layer(f)  calls f(layer) for every layer, in model order;

@@ -31,7 +31,7 @@
 #include "innspect/io/keras_h5.hpp"
 #include "innspect/io/keras_json.hpp"
 #if defined(INNSPECT_KERAS3)
-#include "innspect/io/keras_archive.hpp"
+#  include "innspect/io/keras_archive.hpp"  // (indented: tests/CMakeLists.txt checks this header without it)
 #endif
 
 namespace innspect::io {
@@ -177,7 +177,9 @@ LoadReport load_keras_sources(Model& model, std::vector<keras_source>& files) {
         if (end == begin && f.config) end = std::min(n, begin + f.config->layers.size());
         if (several && end == begin)
             throw name_error("Keras file '" + f.name + "' names none of the C++ layers after " +
-                             (begin == 0 ? std::string("the model input") : cpp[begin - 1].name));
+                             (begin == 0 ? std::string("the model input")
+                                         : cpp[begin - 1].name + " (the files before it hold the C++ layers up to " +
+                                               cpp[begin - 1].name + "; are the files in model order?)"));
         parts.push_back({begin, end});
         begin = end;
     }
