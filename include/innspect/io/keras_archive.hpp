@@ -58,7 +58,9 @@ inline std::string zip_error_text(int code) {
     return s;
 }
 
-inline std::string zip_error_text(zip_error_t* e) { return e != nullptr ? zip_error_strerror(e) : "unknown error"; }
+inline std::string zip_error_text(zip_error_t* e) {
+    return e != nullptr ? zip_error_strerror(e) : "unknown error";
+}
 
 /// A member name as Keras would look it up: '\' as '/', leading "./" dropped.
 inline std::string normalize_member_name(std::string_view raw) {
@@ -76,7 +78,8 @@ inline std::string member_name_problem(std::string_view name) {
     if (name.size() >= 2 && name[1] == ':') return "starts with a drive letter";
     for (std::size_t start = 0;;) {
         const std::size_t slash = name.find('/', start);
-        const std::string_view comp = name.substr(start, slash == std::string_view::npos ? slash : slash - start);
+        const std::string_view comp =
+            name.substr(start, slash == std::string_view::npos ? slash : slash - start);
         if (comp == "..") return "has a '..' component";
         if (slash == std::string_view::npos) return {};
         start = slash + 1;
@@ -100,15 +103,18 @@ public:
         if (std::filesystem::is_directory(path_, ec))
             throw io_error(where + ": is a directory (Keras 3 saves a model to one .keras file)");
         int code = 0;
-        std::unique_ptr<zip_t, detail::zip_closer> z(zip_open(path_.string().c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
-        if (!z) throw io_error(where + ": cannot open as a zip archive (libzip: " + detail::zip_error_text(code) + ")");
+        std::unique_ptr<zip_t, detail::zip_closer> z(
+            zip_open(path_.string().c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
+        if (!z)
+            throw io_error(where + ": cannot open as a zip archive (libzip: " + detail::zip_error_text(code) +
+                           ")");
         read(z.get(), where);
     }
 
     /// Reads an archive from memory (e.g. received over the network); `name` stands for the path
     /// in messages and path().
-    static KerasArchive from_memory(std::span<const unsigned char> bytes, const std::string& name = "<memory>",
-                                    const ReadLimits& limits = {}) {
+    static KerasArchive from_memory(std::span<const unsigned char> bytes,
+                                    const std::string& name = "<memory>", const ReadLimits& limits = {}) {
         KerasArchive a(name, limits, memory_tag{});
         const std::string where = a.where_text();
         if (bytes.empty()) throw io_error(where + ": cannot open as a zip archive (no bytes)");
@@ -120,7 +126,8 @@ public:
             zip_error_fini(&err);
             throw io_error(where + ": cannot read (libzip: " + why + ")");
         }
-        std::unique_ptr<zip_t, detail::zip_closer> z(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
+        std::unique_ptr<zip_t, detail::zip_closer> z(
+            zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
         if (!z) {
             zip_source_free(src);  // still ours when the open failed
             const std::string why = detail::zip_error_text(&err);
@@ -164,7 +171,8 @@ private:
         zip_int64_t config = -1, metadata = -1, weights = -1;
         for (zip_int64_t i = 0; i < n; ++i) {
             const char* raw = zip_get_name(z, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW);
-            if (raw == nullptr) throw io_error(where + ": cannot read the name of member " + std::to_string(i));
+            if (raw == nullptr)
+                throw io_error(where + ": cannot read the name of member " + std::to_string(i));
             const std::string name = detail::normalize_member_name(raw);
             const std::string shown = "member '" + detail::printable(raw) + "'";
             if (const auto problem = detail::member_name_problem(name); !problem.empty())
@@ -174,8 +182,9 @@ private:
                                              {"model.weights.h5", &weights}})
                 if (name == want) {
                     if (*slot >= 0)
-                        throw io_error(where + ": holds " + want + " twice (members " + std::to_string(*slot) + " and " +
-                                       std::to_string(i) + ", names compared with '\\' as '/')");
+                        throw io_error(where + ": holds " + want + " twice (members " +
+                                       std::to_string(*slot) + " and " + std::to_string(i) +
+                                       ", names compared with '\\' as '/')");
                     *slot = i;
                 }
             members_.push_back(name);
@@ -190,11 +199,15 @@ private:
                            "); not a Keras .keras file");
         if (weights < 0) {
             if (has("model.weights.npz"))
-                throw io_error(where + ": its weights are in model.weights.npz (Keras's numpy store), which innspect does "
-                                       "not read; save the model with the default HDF5 weights");
+                throw io_error(
+                    where +
+                    ": its weights are in model.weights.npz (Keras's numpy store), which innspect does "
+                    "not read; save the model with the default HDF5 weights");
             if (has("model.weights.json"))
-                throw io_error(where + ": its weights are sharded (model.weights.json), which innspect does not read");
-            throw io_error(where + ": no model.weights.h5 in the archive (members: " + detail::join(members_) + ")");
+                throw io_error(
+                    where + ": its weights are sharded (model.weights.json), which innspect does not read");
+            throw io_error(where +
+                           ": no model.weights.h5 in the archive (members: " + detail::join(members_) + ")");
         }
         config_ = read_member(z, config, "config.json", where);
         if (metadata >= 0) metadata_ = read_member(z, metadata, "metadata.json", where);
@@ -207,22 +220,29 @@ private:
         zip_stat_t st;
         zip_stat_init(&st);
         if (zip_stat_index(z, static_cast<zip_uint64_t>(index), 0, &st) != 0)
-            throw io_error(what + ": cannot read its header (libzip: " + detail::zip_error_text(zip_get_error(z)) + ")");
+            throw io_error(
+                what + ": cannot read its header (libzip: " + detail::zip_error_text(zip_get_error(z)) + ")");
         if ((st.valid & ZIP_STAT_SIZE) == 0 || (st.valid & ZIP_STAT_COMP_SIZE) == 0)
             throw io_error(what + ": its header states no size");
         if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) != 0 && st.encryption_method != ZIP_EM_NONE)
             throw io_error(what + " is encrypted; Keras does not encrypt its archives");
-        if (st.size > limits_.max_member_bytes || st.size > std::uint64_t{std::numeric_limits<std::size_t>::max() / 2})
-            throw io_error(what + " declares " + detail::byte_count_string(st.size) + ", more than the limit of " +
-                           detail::byte_count_string(limits_.max_member_bytes) + " (ReadLimits::max_member_bytes)");
+        if (st.size > limits_.max_member_bytes ||
+            st.size > std::uint64_t{std::numeric_limits<std::size_t>::max() / 2})
+            throw io_error(what + " declares " + detail::byte_count_string(st.size) +
+                           ", more than the limit of " + detail::byte_count_string(limits_.max_member_bytes) +
+                           " (ReadLimits::max_member_bytes)");
         constexpr std::uint64_t ratio_floor = std::uint64_t{1} << 20;
-        if (st.size > ratio_floor && (st.comp_size == 0 || st.size / st.comp_size > limits_.max_compression_ratio))
+        if (st.size > ratio_floor &&
+            (st.comp_size == 0 || st.size / st.comp_size > limits_.max_compression_ratio))
             throw io_error(what + " declares " + detail::byte_count_string(st.size) + " from " +
-                           detail::byte_count_string(st.comp_size) + " compressed, a ratio above the limit of " +
+                           detail::byte_count_string(st.comp_size) +
+                           " compressed, a ratio above the limit of " +
                            std::to_string(limits_.max_compression_ratio) +
                            " (ReadLimits::max_compression_ratio): a decompression bomb");
-        std::unique_ptr<zip_file_t, detail::zip_file_closer> f(zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
-        if (!f) throw io_error(what + ": cannot open (libzip: " + detail::zip_error_text(zip_get_error(z)) + ")");
+        std::unique_ptr<zip_file_t, detail::zip_file_closer> f(
+            zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
+        if (!f)
+            throw io_error(what + ": cannot open (libzip: " + detail::zip_error_text(zip_get_error(z)) + ")");
         std::string out;
         try {
             out.resize(static_cast<std::size_t>(st.size));
@@ -233,17 +253,20 @@ private:
         while (got < out.size()) {
             const zip_int64_t r = zip_fread(f.get(), out.data() + got, out.size() - got);
             if (r < 0)
-                throw io_error(what + ": cannot read (libzip: " + detail::zip_error_text(zip_file_get_error(f.get())) + ")");
+                throw io_error(what + ": cannot read (libzip: " +
+                               detail::zip_error_text(zip_file_get_error(f.get())) + ")");
             if (r == 0) break;
             got += static_cast<std::size_t>(r);
         }
         char extra = 0;
-        const zip_int64_t more = got == out.size() ? zip_fread(f.get(), &extra, 1) : 0;  // the end: libzip checks the CRC
+        const zip_int64_t more =
+            got == out.size() ? zip_fread(f.get(), &extra, 1) : 0;  // the end: libzip checks the CRC
         if (more < 0)
-            throw io_error(what + ": cannot read (libzip: " + detail::zip_error_text(zip_file_get_error(f.get())) + ")");
+            throw io_error(
+                what + ": cannot read (libzip: " + detail::zip_error_text(zip_file_get_error(f.get())) + ")");
         if (got != out.size() || more > 0)
-            throw io_error(what + ": holds " + (more > 0 ? "more" : std::to_string(got)) + " bytes, its header says " +
-                           std::to_string(st.size));
+            throw io_error(what + ": holds " + (more > 0 ? "more" : std::to_string(got)) +
+                           " bytes, its header says " + std::to_string(st.size));
         if (const int rc = zip_fclose(f.release()); rc != 0)
             throw io_error(what + ": cannot read (libzip: " + detail::zip_error_text(rc) + ")");
         return out;

@@ -62,6 +62,7 @@
 
 #include "innspect/core/errors.hpp"
 #include "innspect/core/weights.hpp"
+#include "innspect/io/keras3_layer.hpp"
 #include "innspect/io/limits.hpp"
 
 namespace innspect::io {
@@ -590,17 +591,6 @@ inline std::string_view to_string(KerasLayout layout) {
     }
 }
 
-/// How a Keras 3 weight file addresses a model's layers, for load_keras_weights(): in the model's
-/// order, by class. Keras 3 names a layer's group after its class, de-duplicated per class inside
-/// its model (`layers/dense`, `layers/dense_1`, ...; Keras 2.13-2.14 counted each layer with
-/// weights twice, so there `dense`, `dense_2`, ...); the n-th group of a class with weights, in
-/// that number order, holds the n-th layer of that class.
-struct Keras3Layer {
-    std::string name;                ///< Keras layer name
-    std::string keras_class;         ///< "Dense"; a nested model: "Functional", "Sequential" or "Model"
-    std::vector<std::string> roles;  ///< roles of vars/0, vars/1, ...; empty: the C++ layer's roles, in order
-    std::vector<Keras3Layer> layers; ///< a nested model's layers, in its order
-};
 
 /// One weight array named in a layer group's `weight_names` (metadata only).
 struct KerasH5Array {
@@ -1458,7 +1448,7 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
 }
 
 /// The same for a Keras 3 layout file whose layers are described by `plan` (from the model's
-/// config: io::keras3_plan() in innspect/io/keras_model.hpp); a Keras 2 layout ignores it.
+/// config: io::keras3_plan() in innspect/io/keras_json.hpp); a Keras 2 layout ignores it.
 template <class Model>
 LoadReport load_keras_weights(Model& model, const KerasH5File& file, const std::vector<Keras3Layer>& plan) {
     auto cpp = detail::collect_cpp_layers(model);

@@ -34,12 +34,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "innspect/core/errors.hpp"
+#include "innspect/io/keras3_layer.hpp"
 
 namespace innspect::io {
 
@@ -322,5 +324,52 @@ inline KerasModelConfig parse_keras_model_config(std::string_view json_text, con
     detail::ConfigFlattener(out, where).model(out.class_name, config, {""}, "");
     return out;
 }
+
+namespace detail {
+
+/// What Keras 3 stores in vars/0, vars/1, ... for a layer of this class and config (Keras's
+/// build() order); {} for a class not listed (then the C++ layer's order is used).
+inline std::vector<std::string> keras3_roles(const KerasLayerConfig& l) {
+    const auto flag = [&](const char* key) {
+        const auto it = l.config.find(key);
+        return it == l.config.end() || !it->is_boolean() || it->get<bool>();  // Keras's default: true
+    };
+    static const std::set<std::string, std::less<>> kernel_bias = {
+        "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"};
+    if (kernel_bias.count(l.class_name) != 0)
+        return flag("use_bias") ? std::vector<std::string>{"kernel", "bias"} : std::vector<std::string>{"kernel"};
+    if (l.class_name == "BatchNormalization") {
+        std::vector<std::string> r;
+        if (flag("scale")) r.push_back("gamma");
+        if (flag("center")) r.push_back("beta");
+        r.push_back("moving_mean");
+        r.push_back("moving_variance");
+        return r;
+    }
+    if (l.class_name == "PReLU") return {"alpha"};
+    return {};
+}
+
+inline std::vector<Keras3Layer> keras3_members(const KerasModelConfig& config, const std::string& container) {
+    std::vector<Keras3Layer> out;
+    for (std::size_t i = 0; i < config.nested_models.size(); ++i) {
+        const auto& path = config.nested_models[i];
+        const auto slash = path.rfind('/');
+        const std::string parent = slash == std::string::npos ? std::string() : path.substr(0, slash);
+        const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+        if (parent != container) continue;
+        const std::string cls = i < config.nested_model_classes.size() ? config.nested_model_classes[i] : "Functional";
+        out.push_back({name, cls, {}, keras3_members(config, path)});
+    }
+    for (const auto& l : config.layers)
+        if (l.nested_in == container) out.push_back({l.name, l.class_name, keras3_roles(l), {}});
+    return out;
+}
+
+}  // namespace detail
+
+/// How a Keras 3 weight file addresses the layers of `config` (see Keras3Layer): the model's
+/// layers by class, in its order, nested models with theirs.
+inline std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config) { return detail::keras3_members(config, ""); }
 
 }  // namespace innspect::io

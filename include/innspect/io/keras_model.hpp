@@ -36,51 +36,6 @@
 
 namespace innspect::io {
 
-namespace detail {
-
-/// What Keras 3 stores in vars/0, vars/1, ... for a layer of this class and config (Keras's
-/// build() order); {} for a class not listed (then the C++ layer's order is used).
-inline std::vector<std::string> keras3_roles(const KerasLayerConfig& l) {
-    const auto flag = [&](const char* key) {
-        const auto it = l.config.find(key);
-        return it == l.config.end() || !it->is_boolean() || it->get<bool>();  // Keras's default: true
-    };
-    static const std::set<std::string, std::less<>> kernel_bias = {
-        "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"};
-    if (kernel_bias.count(l.class_name) != 0)
-        return flag("use_bias") ? std::vector<std::string>{"kernel", "bias"} : std::vector<std::string>{"kernel"};
-    if (l.class_name == "BatchNormalization") {
-        std::vector<std::string> r;
-        if (flag("scale")) r.push_back("gamma");
-        if (flag("center")) r.push_back("beta");
-        r.push_back("moving_mean");
-        r.push_back("moving_variance");
-        return r;
-    }
-    if (l.class_name == "PReLU") return {"alpha"};
-    return {};
-}
-
-inline std::vector<Keras3Layer> keras3_members(const KerasModelConfig& config, const std::string& container) {
-    std::vector<Keras3Layer> out;
-    for (std::size_t i = 0; i < config.nested_models.size(); ++i) {
-        const auto& path = config.nested_models[i];
-        const auto [parent, name] = split_last(path);
-        if (parent != container) continue;
-        const std::string cls = i < config.nested_model_classes.size() ? config.nested_model_classes[i] : "Functional";
-        out.push_back({name, cls, {}, keras3_members(config, path)});
-    }
-    for (const auto& l : config.layers)
-        if (l.nested_in == container) out.push_back({l.name, l.class_name, keras3_roles(l), {}});
-    return out;
-}
-
-}  // namespace detail
-
-/// How a Keras 3 weight file addresses the layers of `config` (see Keras3Layer): the model's
-/// layers by class, in its order, nested models with theirs.
-inline std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config) { return detail::keras3_members(config, ""); }
-
 /// Checks `model` against the model_config of a file written by model.save(). Throws io_error
 /// if the file has no model_config (model.save_weights() files) or it cannot be parsed, and
 /// architecture_error (an innspect::error) listing every difference, one a line.
