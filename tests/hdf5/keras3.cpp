@@ -326,8 +326,8 @@ TEST_CASE("keras3: the architecture check guards .keras files; nothing loads on 
     CHECK(io::check_architecture(good, data("ae.keras")).ok());
 }
 
-TEST_CASE("keras3: nested models, Keras 2.13's layout, member names written on Windows") {
-    for (const char* name : {"ae_nested.keras", "ae_keras213.keras", "ae_backslash.keras"}) {
+TEST_CASE("keras3: nested models, a Sequential model, Keras 2.13's layout, member names written on Windows") {
+    for (const char* name : {"ae_nested.keras", "ae_sequential.keras", "ae_keras213.keras", "ae_backslash.keras"}) {
         INFO(name);
         AE<double> m;
         const auto rep = io::load_keras_model(m, data(name));

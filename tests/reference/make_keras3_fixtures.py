@@ -38,6 +38,7 @@ The model (every fixture holds the same weights, np.random.default_rng(3)):
 
 Files (all small):
   ae.keras, ae.weights.h5, ae_nested.keras (encoder and decoder as nested Functional models),
+  ae_sequential.keras (the same as a Sequential model),
   ae_keras213.keras, ae_backslash.keras (member names ".\\config.json", as zipped on Windows),
   ae_legacy.h5 (Keras 3 legacy), ae_keras2.h5 (Keras 2.2.4 layout, the same weights),
   enc.keras + dec_legacy.h5 (the encoder and the decoder as two files),
@@ -318,6 +319,17 @@ def main():
         write_keras3_tree(f, g213)
     keras_archive(out("ae_keras213.keras"), keras2_config("ae", "Functional", "image", [8, 8, 1], LAYERS, True),
                   h5_bytes(write213), version="2.13.1")
+
+    # a Sequential model: its config lists an InputLayer first, then the layers without inbound nodes
+    seq_layers = [keras3_input("image", [8, 8, 1])]
+    for lname, cls, cfg, _ in LAYERS:
+        entry = keras3_layer(lname, cls, cfg, "x", [1])
+        del entry["inbound_nodes"]
+        seq_layers.append(entry)
+    sequential = {"module": "keras", "class_name": "Sequential",
+                  "config": {"name": "ae", "trainable": True, "dtype": DTYPE, "layers": seq_layers},
+                  "registered_name": None, "build_config": {"input_shape": [None, 8, 8, 1]}}
+    keras_archive(out("ae_sequential.keras"), sequential, weights)
 
     # written on Windows: ".\config.json"
     keras_archive(out("ae_backslash.keras"), config, weights,

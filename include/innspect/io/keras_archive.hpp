@@ -209,13 +209,14 @@ private:
             throw io_error(where +
                            ": no model.weights.h5 in the archive (members: " + detail::join(members_) + ")");
         }
-        config_ = read_member(z, config, "config.json", where);
-        if (metadata >= 0) metadata_ = read_member(z, metadata, "metadata.json", where);
-        const std::string w = read_member(z, weights, "model.weights.h5", where);
-        weights_.assign(w.begin(), w.end());
+        const auto text = [](const std::vector<unsigned char>& v) { return std::string(v.begin(), v.end()); };
+        config_ = text(read_member(z, config, "config.json", where));
+        if (metadata >= 0) metadata_ = text(read_member(z, metadata, "metadata.json", where));
+        weights_ = read_member(z, weights, "model.weights.h5", where);  // read once, no copy
     }
 
-    std::string read_member(zip_t* z, zip_int64_t index, const char* name, const std::string& where) const {
+    std::vector<unsigned char> read_member(zip_t* z, zip_int64_t index, const char* name,
+                                           const std::string& where) const {
         const std::string what = where + ": member " + name;
         zip_stat_t st;
         zip_stat_init(&st);
@@ -243,7 +244,7 @@ private:
             zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
         if (!f)
             throw io_error(what + ": cannot open (libzip: " + detail::zip_error_text(zip_get_error(z)) + ")");
-        std::string out;
+        std::vector<unsigned char> out;
         try {
             out.resize(static_cast<std::size_t>(st.size));
         } catch (const std::bad_alloc&) {
