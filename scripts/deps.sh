@@ -8,6 +8,7 @@ packages=(
     libeigen3-dev           # the one dependency of the library
     doctest-dev             # tests
     libhdf5-dev             # optional innspect::hdf5 (Keras weight files)
+    libzip-dev pkg-config   # optional innspect::keras3 (Keras 3 .keras archives; found with pkg-config)
     nlohmann-json3-dev      # examples: reading Keras model configs
     libstb-dev libpng-dev   # examples: heatmap images
     python3-numpy python3-h5py  # tests/reference: the scripts that made the fixtures

@@ -42,3 +42,37 @@ TEST_CASE("fuzz regressions: the weight loader ends every input with an error or
         CHECK(model.untouched());
     }
 }
+
+#if defined(INNSPECT_KERAS3)
+#include <innspect/io/keras_archive.hpp>
+#include <innspect/io/keras_model.hpp>
+
+TEST_CASE("fuzz regressions: the .keras reader ends every archive with an error or a load, the model untouched on error") {
+    // What fuzz_keras_archive does, on its seeds (tests/data/keras3/, good and malformed) and on
+    // whatever it ever found (fuzz/regressions/keras_archive/).
+    const fs::path root = fs::path(INNSPECT_TEST_DATA_DIR) / ".." / "..";
+    std::vector<fs::path> inputs;
+    for (const auto& dir : {fs::path(INNSPECT_TEST_DATA_DIR) / "keras3", root / "fuzz" / "regressions" / "keras_archive"}) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) continue;
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().extension() == ".keras" || dir.filename() == "keras_archive") inputs.push_back(e.path());
+    }
+    REQUIRE(inputs.size() >= 10);
+    innspect::io::ReadLimits limits;
+    limits.max_array_bytes = std::uint64_t{64} << 20;
+    limits.max_member_bytes = std::uint64_t{64} << 20;
+    for (const auto& path : inputs) {
+        INFO(path.string());
+        innspect::fuzz::Model model;
+        try {
+            const innspect::io::KerasArchive archive(path, limits);
+            const auto file = archive.weights();
+            const auto config = innspect::io::parse_keras_model_config(archive.config_json(), path.string());
+            (void)innspect::io::load_keras_weights(model, file, innspect::io::keras3_plan(config));
+        } catch (const innspect::error&) {
+            CHECK(model.untouched());  // the mock model is no autoencoder: every input ends here
+        }
+    }
+}
+#endif

@@ -367,9 +367,43 @@ inline std::vector<std::pair<int, int>> align(const std::vector<ArchLayer>& a, c
 
 }  // namespace detail
 
-/// Compares `Model` (an innspect::Model type) with a parsed model_config, without throwing.
+/// The C++ layers [begin, end) of a model that one of several files describes (an encoder file,
+/// a decoder file): the part's input is what its first layer reads, and an input from before the
+/// part is the part's input (the file's InputLayer).
+struct ModelPart {
+    std::size_t begin = 0;
+    std::size_t end = std::numeric_limits<std::size_t>::max();
+};
+
+namespace detail {
+
+/// The C++ layers of `part`, what they read from before the part renamed to "" (its input).
+inline std::vector<ArchLayer> part_of(std::vector<ArchLayer> all, const ModelPart& part) {
+    if (part.begin == 0 && part.end >= all.size()) return all;
+    std::vector<ArchLayer> out(all.begin() + static_cast<std::ptrdiff_t>(std::min(part.begin, all.size())),
+                               all.begin() + static_cast<std::ptrdiff_t>(std::min(part.end, all.size())));
+    for (auto& l : out)
+        for (auto& in : l.inputs)
+            if (std::none_of(out.begin(), out.end(), [&](const ArchLayer& o) { return o.name == in; })) in.clear();
+    return out;
+}
+
+/// The Keras shape of one sample of `part`'s input: the model input, or the output of the layer
+/// the part's first layer reads.
 template <class Model>
-ArchitectureReport compare_architecture(const KerasModelConfig& config, std::string source = "model_config") {
+std::vector<std::int64_t> part_input_shape(const ModelPart& part) {
+    if (part.begin == 0 || part.begin >= Model::size) return Model::input_shape::keras();
+    const int p = Model::layer_infos()[part.begin].parent;
+    return p < 0 ? Model::input_shape::keras() : Model::layer_infos()[static_cast<std::size_t>(p)].output_keras_shape();
+}
+
+}  // namespace detail
+
+/// Compares `Model` (an innspect::Model type) with a parsed model_config, without throwing;
+/// `part`: only those C++ layers (one of several files).
+template <class Model>
+ArchitectureReport compare_architecture(const KerasModelConfig& config, std::string source = "model_config",
+                                        ModelPart part = {}) {
     using namespace detail;
     ArchitectureReport rep;
     rep.source = std::move(source);
@@ -377,7 +411,7 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
     rep.class_name = config.class_name;
     for (const auto& nm : config.nested_models) rep.notes.push_back("nested model " + nm + " flattened into its layers");
 
-    const std::vector<ArchLayer> cpp = describe_cpp_model<Model>();
+    const std::vector<ArchLayer> cpp = part_of(describe_cpp_model<Model>(), part);
     std::vector<ArchLayer> file;
     for (const auto& l : config.layers) file.push_back(describe_file_layer(l, rep.source));
     auto& diffs = rep.differences;
@@ -386,7 +420,7 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
     };
 
     // The model input.
-    const std::vector<std::int64_t> cpp_in = Model::input_shape::keras();
+    const std::vector<std::int64_t> cpp_in = part_input_shape<Model>(part);
     if (config.inputs.empty()) {
         rep.notes.push_back("the file states no input shape; input shape not compared");
     } else {
@@ -484,8 +518,9 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
 
 /// Throws architecture_error listing every difference, or returns the (clean) report.
 template <class Model>
-ArchitectureReport check_architecture(const Model&, const KerasModelConfig& config, std::string source = "model_config") {
-    ArchitectureReport rep = compare_architecture<Model>(config, std::move(source));
+ArchitectureReport check_architecture(const Model&, const KerasModelConfig& config, std::string source = "model_config",
+                                      ModelPart part = {}) {
+    ArchitectureReport rep = compare_architecture<Model>(config, std::move(source), part);
     if (!rep.ok()) throw architecture_error(rep.text(), rep.differences);
     return rep;
 }

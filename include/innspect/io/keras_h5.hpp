@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// Loading Keras 2.x HDF5 weight files (`model.save()` and `model.save_weights()`) into innspect
-/// models. Optional part: needs the HDF5 C library (`innspect::hdf5` CMake target).
+/// Loading Keras HDF5 weight files (Keras 2.x `model.save()` and `model.save_weights()`, Keras 3
+/// `.weights.h5` and legacy `.h5`) into innspect models. Optional part: needs the HDF5 C library
+/// (`innspect::hdf5` CMake target).
 ///
 /// What Keras 2.x writes (keras/engine/saving.py, checked against real Keras 2.2.4 files):
 ///
@@ -15,6 +16,18 @@
 ///   array); lists too large for an object header are split into name0, name1, ...
 ///   A nested model (a model used as a layer) is one group whose weight_names name the inner
 ///   layers: model_2 -> ["conv2d_transpose_1/kernel:0", ...].
+///   Keras 3's legacy `.h5` (model.save("m.h5")) is this layout with names without ":0".
+///
+/// What Keras 3 writes (keras/src/saving/saving_lib.py: `.weights.h5`, and `model.weights.h5`
+/// inside a `.keras` archive, io/keras_archive.hpp) stores no names at all:
+///
+///   /layers/<class>[_<n>]/vars/<i>         dataset: the i-th variable of the layer, build order
+///   /layers/<model class>[_<n>]/layers/... a nested model's layers
+///   /vars, /optimizer/vars, ...             the model's own and the optimizer's (not read)
+///
+///   <class> is Keras's snake_case of the layer's class ("conv2d_transpose"), numbered per class
+///   inside each model in model.layers order. Keras 2.13-2.14 wrote the same tree under
+///   /_layer_checkpoint_dependencies/, each layer with weights using up two numbers.
 ///
 /// The model contract used by load_keras_weights():
 ///   model.for_each_layer(f)  calls f(layer) for every layer, in model order;
@@ -30,6 +43,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -48,6 +62,7 @@
 
 #include "innspect/core/errors.hpp"
 #include "innspect/core/weights.hpp"
+#include "innspect/io/keras3_layer.hpp"
 #include "innspect/io/limits.hpp"
 
 namespace innspect::io {
@@ -475,18 +490,107 @@ inline std::string join(const std::vector<std::string>& items, std::string_view 
     return s;
 }
 
+/// Keras's naming.to_snake_case of a class name, which Keras 3 (and 2.13) use to name a layer's
+/// group in a weight file: "Conv2DTranspose" -> "conv2d_transpose", "BatchNormalization" ->
+/// "batch_normalization", "Dense" -> "dense". The same three steps as Keras's regular
+/// expressions: drop non-word characters; '_' before an upper-case letter that starts a
+/// lower-case run (not at the start); '_' between a lower-case and an upper-case letter; lower.
+inline std::string keras_snake_case(std::string_view name) {
+    const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+    std::string a;
+    for (const char c : name)
+        if (upper(c) || lower(c) || (c >= '0' && c <= '9') || c == '_') a += c;
+    std::string b;  // (.)([A-Z][a-z]+) -> \1_\2, matches never overlapping
+    for (std::size_t i = 0; i < a.size();) {
+        if (i + 2 < a.size() && upper(a[i + 1]) && lower(a[i + 2])) {
+            std::size_t j = i + 2;
+            while (j < a.size() && lower(a[j])) ++j;
+            b += a[i];
+            b += '_';
+            b.append(a, i + 1, j - i - 1);
+            i = j;
+        } else {
+            b += a[i++];
+        }
+    }
+    std::string c;  // ([a-z])([A-Z]) -> \1_\2
+    for (std::size_t i = 0; i < b.size();) {
+        if (i + 1 < b.size() && lower(b[i]) && upper(b[i + 1])) {
+            c += b[i];
+            c += '_';
+            c += b[i + 1];
+            i += 2;
+        } else {
+            c += b[i++];
+        }
+    }
+    for (char& ch : c)
+        if (upper(ch)) ch = static_cast<char>(ch - 'A' + 'a');
+    return c;
+}
+
+/// The position Keras's de-duplication gave a group name: "dense" -> 0, "dense_3" -> 3 for stem
+/// "dense"; nullopt if `group` is not `stem` or `stem_<n>`.
+inline std::optional<std::uint64_t> keras_name_index(std::string_view group, std::string_view stem) {
+    if (group.substr(0, stem.size()) != stem) return std::nullopt;
+    if (group.size() == stem.size()) return 0;
+    const std::string_view rest = group.substr(stem.size());
+    if (rest.size() < 2 || rest.size() > 10 || rest[0] != '_') return std::nullopt;
+    std::uint64_t n = 0;
+    for (const char ch : rest.substr(1)) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        n = 10 * n + static_cast<std::uint64_t>(ch - '0');
+    }
+    return n;
+}
+
+/// "layers/functional/layers/dense_1" -> {"layers/functional/layers", "dense_1"}.
+inline std::pair<std::string, std::string> split_last(std::string_view path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string_view::npos) return {std::string(), std::string(path)};
+    return {std::string(path.substr(0, slash)), std::string(path.substr(slash + 1))};
+}
+
+/// True if the bytes start like a zip archive (a local file header, or an empty archive's end
+/// record): a `.keras` file.
+inline bool looks_like_zip(std::span<const unsigned char> head) {
+    return head.size() >= 4 && head[0] == 'P' && head[1] == 'K' &&
+           ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
+}
+
+/// The first bytes of a file (fewer if it is shorter; none if it cannot be read).
+inline std::vector<unsigned char> file_head(const std::filesystem::path& path, std::size_t n = 8) {
+    std::vector<unsigned char> head(n);
+    std::FILE* f = std::fopen(path.string().c_str(), "rb");
+    if (f == nullptr) return {};
+    head.resize(std::fread(head.data(), 1, n, f));
+    std::fclose(f);
+    return head;
+}
+
 }  // namespace detail
 
 /// Which Keras call wrote the file.
 enum class KerasLayout {
-    save_weights,  ///< model.save_weights(): layer groups at the root, no model_config.
-    model_save,    ///< model.save(): layer groups under /model_weights, model_config at the root.
+    save_weights,  ///< Keras 2 (or Keras 3 legacy) model.save_weights(): layer groups at the root, no model_config.
+    model_save,    ///< Keras 2 (or Keras 3 legacy `.h5`) model.save(): layer groups under /model_weights,
+                   ///< model_config at the root.
+    keras3,        ///< Keras 3: `model.weights.h5` of a `.keras` archive or a `.weights.h5` file:
+                   ///< `layers/<class name>[_<n>]/vars/<i>`, no names, no config.
+    keras2_13,     ///< Keras 2.13-2.14's `.keras` / `.weights.h5`: the same under `_layer_checkpoint_dependencies/`.
 };
 
-/// "model.save_weights()" or "model.save()".
+/// "model.save_weights()", "model.save()", "Keras 3 (.keras / .weights.h5)", "Keras 2.13-2.14 (.keras / .weights.h5)".
 inline std::string_view to_string(KerasLayout layout) {
-    return layout == KerasLayout::model_save ? "model.save()" : "model.save_weights()";
+    switch (layout) {
+        case KerasLayout::model_save: return "model.save()";
+        case KerasLayout::keras3: return "Keras 3 (.keras / .weights.h5)";
+        case KerasLayout::keras2_13: return "Keras 2.13-2.14 (.keras / .weights.h5)";
+        default: return "model.save_weights()";
+    }
 }
+
 
 /// One weight array named in a layer group's `weight_names` (metadata only).
 struct KerasH5Array {
@@ -537,6 +641,9 @@ public:
         if (!std::filesystem::exists(path_, ec)) throw io_error(where + ": no such file");
         if (std::filesystem::is_directory(path_, ec)) throw io_error(where + ": is a directory");
         // HDF5's reason tells unreadable / not HDF5 ("file signature not found") / truncated apart.
+        if (detail::looks_like_zip(detail::file_head(path_)))
+            throw io_error(where + ": is a zip archive (a Keras 3 .keras file?), not HDF5: load it with "
+                                   "io::load_keras_model() or read it with io::KerasArchive (innspect/io/keras_archive.hpp)");
         file_ = detail::h5_id(H5Fopen(path_.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
         if (!file_) throw io_error(detail::with_h5_reason(where + ": cannot open as HDF5"));
         read_metadata(where);
@@ -550,6 +657,9 @@ public:
         const detail::h5_silence quiet;
         const std::string where = "Keras weight file '" + name + "'";
         if (image.empty()) throw io_error(where + ": cannot open as HDF5 (the image is empty)");
+        if (detail::looks_like_zip(image))
+            throw io_error(where + ": is a zip archive (a Keras 3 .keras file?), not HDF5: read it with "
+                                   "io::KerasArchive::from_memory (innspect/io/keras_archive.hpp)");
         const detail::h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
         if (!fapl || H5Pset_fapl_core(fapl.get(), 64 * 1024, 0) < 0 ||
             H5Pset_file_image(fapl.get(), const_cast<unsigned char*>(image.data()), image.size()) < 0)
@@ -572,8 +682,14 @@ public:
     const ReadLimits& limits() const noexcept { return limits_; }
     /// model.save() (weights under /model_weights) or model.save_weights() (weights at /).
     KerasLayout layout() const noexcept { return layout_; }
-    /// "/" or "/model_weights/": the group holding the layer groups.
+    /// "/" or "/model_weights/": the group holding the layer groups ("/" for the Keras 3 layouts).
     const std::string& weights_root() const noexcept { return root_; }
+    /// Keras 3 and 2.13 layouts: the nested models' groups (those holding a `layers/` group of
+    /// their own), e.g. "layers/functional", in name order. Empty for the Keras 2 layouts.
+    const std::vector<std::string>& keras3_models() const noexcept { return keras3_models_; }
+    /// Keras 3 and 2.13 layouts: "layers" or "_layer_checkpoint_dependencies", the name of every
+    /// model's group of layers; "" for the Keras 2 layouts.
+    const std::string& keras3_dir() const noexcept { return keras3_dir_; }
     /// True if the root carries `model_config` (model.save() files do; weight-only files do not).
     /// Checked by the constructor without reading the value.
     bool has_model_config() const noexcept { return has_model_config_; }
@@ -593,7 +709,11 @@ public:
     /// The backend attribute ("tensorflow") of / (else of /model_weights), or "" if absent. Read
     /// on the first call; throws io_error if it cannot be read.
     const std::string& backend() const { return lazy_root_attr(lazy_->backend, "backend"); }
-    /// All top-level layer groups, in layer_names order (weightless layers included).
+    /// All top-level layer groups, in layer_names order (weightless layers included). Keras 3 and
+    /// 2.13 layouts: every group holding a non-empty `vars` group, named by its path
+    /// ("layers/dense_1", "layers/functional/layers/conv2d"), its arrays "vars/0", "vars/1", ...
+    /// with an empty role (Keras 3 stores no names: load_keras_weights() gives the roles), in
+    /// path order.
     const std::vector<KerasH5Layer>& layers() const noexcept { return layers_; }
     /// The top-level layer group called `name`, or nullptr.
     const KerasH5Layer* find_layer(std::string_view name) const noexcept {
@@ -746,14 +866,122 @@ private:
                 names = detail::read_keras_list_attr(weights_group.get(), "layer_names", in_group, limits_);
             }
         }
-        if (!names)
-            throw io_error(
-                where + ": not a Keras 2.x weight file (no 'layer_names' attribute at / or /model_weights)");
+        if (!names) {
+            for (const char* dir : {"layers", "_layer_checkpoint_dependencies"}) {
+                const htri_t e = H5Lexists(root.get(), dir, H5P_DEFAULT);
+                if (e < 0) throw io_error(detail::with_h5_reason(where + ": cannot look up /" + dir));
+                if (e == 0) continue;
+                keras3_dir_ = dir;
+                layout_ = keras3_dir_ == "layers" ? KerasLayout::keras3 : KerasLayout::keras2_13;
+                std::size_t groups = 0;
+                read_keras3_model(root.get(), "", 0, groups, where);
+                std::sort(layers_order_.begin(), layers_order_.end());
+                std::vector<KerasH5Layer> layers;
+                std::vector<std::vector<detail::h5_id>> datasets;
+                for (const auto& [path, i] : layers_order_) {
+                    layers.push_back(std::move(layers_[i]));
+                    datasets.push_back(std::move(datasets_[i]));
+                }
+                layers_ = std::move(layers);
+                datasets_ = std::move(datasets);
+                layers_order_.clear();
+                std::sort(keras3_models_.begin(), keras3_models_.end());
+                return;
+            }
+            throw io_error(where + ": not a Keras 2.x weight file (no 'layer_names' attribute at / or /model_weights) "
+                                   "nor a Keras 3 one (no /layers or /_layer_checkpoint_dependencies group)");
+        }
 
         const hid_t group = weights_group ? weights_group.get() : root.get();
         layers_.reserve(names->size());
         datasets_.reserve(names->size());
         for (auto& name : *names) read_layer(group, std::move(name), where);
+    }
+
+    /// The names of the links in `group`, in name order; every one a hard link with a clean name.
+    std::vector<std::string> child_names(hid_t group, const std::string& what, std::size_t& groups) const {
+        struct state {
+            std::vector<std::string> names;
+            std::string bad;
+            std::size_t budget;
+        } st{{}, {}, limits_.max_groups - std::min(groups, limits_.max_groups)};
+        auto cb = [](hid_t, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+            auto& s = *static_cast<state*>(data);
+            if (info->type != H5L_TYPE_HARD) {
+                s.bad = "'" + detail::printable(name) + "' is a " +
+                        (info->type == H5L_TYPE_SOFT ? "soft" : info->type == H5L_TYPE_EXTERNAL ? "external" : "user-defined") +
+                        " link; only objects stored in this file under their own name are read";
+                return 1;
+            }
+            if (s.names.size() >= s.budget) {
+                s.bad = "the file holds more groups than the limit (ReadLimits::max_groups)";
+                return 1;
+            }
+            s.names.emplace_back(name);
+            return 0;
+        };
+        hsize_t idx = 0;
+        if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, cb, &st) < 0)
+            throw io_error(detail::with_h5_reason(what + ": cannot list its members"));
+        if (!st.bad.empty()) throw io_error(what + ": " + st.bad);
+        groups += st.names.size();
+        for (const auto& n : st.names) {
+            detail::check_attr_string(n, 0, 1, what + ": member name");
+            if (const auto problem = detail::relative_path_problem(n); !problem.empty() || n.find('/') != std::string::npos)
+                throw io_error(what + ": member name '" + detail::printable(n) + "' " +
+                               (problem.empty() ? std::string("holds a '/'") : problem));
+        }
+        return st.names;
+    }
+
+    /// Keras 3 / 2.13: the layer groups below `model` (the root or a nested model's group, at
+    /// `prefix`): `<dir>/<name>/vars/<i>` datasets, and nested models `<dir>/<name>/<dir>/...`.
+    void read_keras3_model(hid_t model, const std::string& prefix, int depth, std::size_t& groups,
+                           const std::string& where) {
+        if (depth > 32)
+            throw io_error(where + ": nested models deeper than 32 levels at '" + detail::printable(prefix) + "'");
+        const std::string dir_path = prefix + keras3_dir_;
+        const detail::h5_id dir = detail::open_below(model, keras3_dir_, detail::h5_kind::group, where + ": group");
+        for (const auto& name : child_names(dir.get(), where + ": group '" + dir_path + "'", groups)) {
+            const std::string path = dir_path + "/" + name;
+            const detail::h5_id layer = detail::open_below(dir.get(), name, detail::h5_kind::group, where + ": group '" + dir_path + "': member");
+            const htri_t has_vars = H5Lexists(layer.get(), "vars", H5P_DEFAULT);
+            const htri_t has_dir = H5Lexists(layer.get(), keras3_dir_.c_str(), H5P_DEFAULT);
+            if (has_vars < 0 || has_dir < 0) throw io_error(detail::with_h5_reason(where + ": group '" + path + "': cannot look it up"));
+            if (has_vars > 0) read_keras3_vars(layer.get(), path, groups, where);
+            if (has_dir > 0) {
+                keras3_models_.push_back(path);
+                read_keras3_model(layer.get(), path + "/", depth + 1, groups, where);
+            }
+        }
+    }
+
+    /// The datasets `0`, `1`, ... of `<path>/vars` (nothing else may be there).
+    void read_keras3_vars(hid_t layer_group, const std::string& path, std::size_t& groups, const std::string& where) {
+        const std::string vars_path = path + "/vars";
+        const detail::h5_id vars = detail::open_below(layer_group, "vars", detail::h5_kind::group, where + ": group '" + path + "':");
+        const auto names = child_names(vars.get(), where + ": group '" + vars_path + "'", groups);
+        if (names.empty()) return;
+        std::vector<std::string> expected;
+        for (std::size_t i = 0; i < names.size(); ++i) expected.push_back(std::to_string(i));
+        std::vector<std::string> sorted = expected;
+        std::sort(sorted.begin(), sorted.end());  // name order, as listed: "0", "1", "10", "11", "2", ...
+        if (names != sorted)
+            throw io_error(where + ": group '" + vars_path + "' holds " + detail::join(names) +
+                           "; Keras 3 names a layer's arrays 0, 1, 2, ...");
+        KerasH5Layer layer{path, {}};
+        std::vector<detail::h5_id> handles;
+        for (const auto& n : expected) {
+            KerasH5Array a = describe_dataset(vars.get(), n, where + ": group '" + vars_path + "': weight",
+                                              where + ": layer group " + path + ": weight 'vars/" + n + "'", handles);
+            a.name = "vars/" + n;
+            a.role.clear();
+            a.prefix = path;
+            layer.weights.push_back(std::move(a));
+        }
+        layers_order_.emplace_back(path, layers_.size());
+        layers_.push_back(std::move(layer));
+        datasets_.push_back(std::move(handles));
     }
 
     std::string read_scalar_string(hid_t obj, const char* name, const std::string& where) const {
@@ -762,6 +990,43 @@ private:
             throw io_error(where + ": attribute '" + name + "' should be one string, it holds " +
                            std::to_string(v.size()));
         return std::move(v.front());
+    }
+
+    /// Opens dataset `wname` below `group` (see open_below), checks its storage, rank and size, keeps
+    /// it open in `handles` and describes it (name, role and prefix from `wname`).
+    KerasH5Array describe_dataset(hid_t group, const std::string& wname, const std::string& what,
+                                  const std::string& dset_what, std::vector<detail::h5_id>& handles) const {
+        detail::h5_id dset = detail::open_below(group, wname, detail::h5_kind::dataset, what);
+        detail::check_dataset_storage(dset.get(), dset_what);
+        const detail::h5_id type(H5Dget_type(dset.get()), H5Tclose);
+        const detail::h5_id space(H5Dget_space(dset.get()), H5Sclose);
+        if (!type || !space) throw io_error(detail::with_h5_reason(dset_what + ": cannot inspect the dataset"));
+        const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        if (space_class == H5S_NO_CLASS || rank < 0)
+            throw io_error(detail::with_h5_reason(dset_what + ": cannot read its dataspace"));
+        if (space_class == H5S_NULL)
+            throw io_error(dset_what + " has a null dataspace (no values at all, not even a scalar)");
+        if (static_cast<std::size_t>(rank) > limits_.max_rank)
+            throw io_error(dset_what + " has rank " + std::to_string(rank) + ", more than the limit of " +
+                           std::to_string(limits_.max_rank) + " (ReadLimits::max_rank)");
+        std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+        if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+            throw io_error(detail::with_h5_reason(dset_what + ": cannot read its dimensions"));
+        std::vector<std::uint64_t> udims(dims.begin(), dims.end());
+        const auto count = detail::checked_product(udims);
+        if (!count || std::any_of(dims.begin(), dims.end(), [](hsize_t d) {
+                return d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max());
+            }))
+            throw io_error(dset_what + " declares a shape whose size does not fit in 64 bits");
+        KerasH5Array a;
+        a.name = wname;
+        a.role = detail::role_of(wname);
+        a.prefix = detail::prefix_of(wname);
+        a.shape.assign(dims.begin(), dims.end());
+        a.dtype = detail::dtype_name(type.get());
+        handles.push_back(std::move(dset));
+        return a;
     }
 
     void read_layer(hid_t weights_group, std::string name, const std::string& where) {
@@ -783,37 +1048,7 @@ private:
             const std::string what = where + ": layer " + detail::printable(layer.name) + ": weight";
             const std::string dset_what = what + " '" + detail::printable(wname) + "' (" +
                                           detail::printable(group_path) + "/" + detail::printable(wname) + ")";
-            detail::h5_id dset = detail::open_below(group.get(), wname, detail::h5_kind::dataset, what);
-            detail::check_dataset_storage(dset.get(), dset_what);
-            const detail::h5_id type(H5Dget_type(dset.get()), H5Tclose);
-            const detail::h5_id space(H5Dget_space(dset.get()), H5Sclose);
-            if (!type || !space) throw io_error(detail::with_h5_reason(dset_what + ": cannot inspect the dataset"));
-            const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
-            const int rank = H5Sget_simple_extent_ndims(space.get());
-            if (space_class == H5S_NO_CLASS || rank < 0)
-                throw io_error(detail::with_h5_reason(dset_what + ": cannot read its dataspace"));
-            if (space_class == H5S_NULL)
-                throw io_error(dset_what + " has a null dataspace (no values at all, not even a scalar)");
-            if (static_cast<std::size_t>(rank) > limits_.max_rank)
-                throw io_error(dset_what + " has rank " + std::to_string(rank) + ", more than the limit of " +
-                               std::to_string(limits_.max_rank) + " (ReadLimits::max_rank)");
-            std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-            if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
-                throw io_error(detail::with_h5_reason(dset_what + ": cannot read its dimensions"));
-            std::vector<std::uint64_t> udims(dims.begin(), dims.end());
-            const auto count = detail::checked_product(udims);
-            if (!count || std::any_of(dims.begin(), dims.end(), [](hsize_t d) {
-                    return d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max());
-                }))
-                throw io_error(dset_what + " declares a shape whose size does not fit in 64 bits");
-            KerasH5Array a;
-            a.name = wname;
-            a.role = detail::role_of(wname);
-            a.prefix = detail::prefix_of(wname);
-            a.shape.assign(dims.begin(), dims.end());
-            a.dtype = detail::dtype_name(type.get());
-            layer.weights.push_back(std::move(a));
-            handles.push_back(std::move(dset));
+            layer.weights.push_back(describe_dataset(group.get(), wname, what, dset_what, handles));
         }
         layers_.push_back(std::move(layer));
         datasets_.push_back(std::move(handles));
@@ -830,6 +1065,9 @@ private:
     std::vector<KerasH5Layer> layers_;
     /// datasets_[i][j]: the open dataset of layers_[i].weights[j] (declared after file_, so closed first).
     std::vector<std::vector<detail::h5_id>> datasets_;
+    std::string keras3_dir_;
+    std::vector<std::string> keras3_models_;
+    std::vector<std::pair<std::string, std::size_t>> layers_order_;  ///< while reading a Keras 3 tree
 };
 
 /// What load_keras_weights() did.
@@ -837,7 +1075,8 @@ struct LoadReport {
     KerasLayout layout = KerasLayout::save_weights;  ///< The file's layout (also the first note).
     std::vector<std::string> loaded;                 ///< C++ layers that received arrays, in model order.
     /// File arrays no C++ layer took (not an error): "dense_9" for a whole layer group,
-    /// "model_3/dense_9" for the part of a nested model with no matching C++ layer.
+    /// "model_3/dense_9" for the part of a nested model with no matching C++ layer, the group's
+    /// path ("layers/dense_2") in the Keras 3 layouts.
     std::vector<std::string> extra;
     std::vector<std::string> notes;  ///< Human-readable: layout found, nested models split.
     std::size_t arrays = 0;          ///< Arrays copied.
@@ -858,14 +1097,17 @@ struct cpp_weight {
 
 struct cpp_layer {
     std::string name;
+    std::string keras_class;  ///< "" if the layer does not say
     std::vector<cpp_weight> weights;
 };
 
-/// The file arrays assigned to one C++ layer and where they came from.
+/// The file arrays assigned to one C++ layer and where they came from; roles[i] is the role of
+/// arrays[i] (its name's last component in Keras 2 files; given by the class in Keras 3 files).
 struct file_source {
     const KerasH5Layer* group = nullptr;
     std::vector<const KerasH5Array*> arrays;
-    bool nested = false;
+    std::vector<std::string> roles;
+    std::string where;  ///< appended to the layer's name in messages: " (in nested model m)", " (group layers/dense)"
 };
 
 /// The Keras name of a layer: `layer.name()` or, as innspect's bound layers spell it, a static
@@ -880,6 +1122,15 @@ std::string layer_name(const Layer& layer) {
             "load_keras_weights: a layer must have name() or a static name member.");
         return std::string(std::string_view(Layer::name));
     }
+}
+
+/// The Keras class of a layer (innspect's layers: the static `keras_class`), or "".
+template <class Layer>
+std::string layer_keras_class(const Layer&) {
+    if constexpr (requires { std::string_view(Layer::keras_class); })
+        return std::string(std::string_view(Layer::keras_class));
+    else
+        return {};
 }
 
 template <class T>
@@ -898,7 +1149,7 @@ cpp_weight make_cpp_weight(const WeightRef<T>& ref) {
 
 /// Reads one array, checks every value is finite and representable in T, stages it.
 template <class T>
-void stage(const KerasH5File& file, const KerasH5Layer& group, const KerasH5Array& array,
+void stage(const KerasH5File& file, const KerasH5Layer& group, const KerasH5Array& array, const std::string& role,
            const std::string& label, std::vector<T>& staged) {
     const auto values = file.read<double>(group, array);  // exact for float32 and float64 files
     staged.resize(values.size());
@@ -907,7 +1158,7 @@ void stage(const KerasH5File& file, const KerasH5Layer& group, const KerasH5Arra
         const T t = static_cast<T>(v);
         if (!std::isfinite(v) || !std::isfinite(t)) {
             std::ostringstream os;
-            os << label << ": " << array.role << " has ";
+            os << label << ": " << role << " has ";
             if (std::isfinite(v))
                 os << "value " << v << ", too large for float,";
             else
@@ -920,91 +1171,71 @@ void stage(const KerasH5File& file, const KerasH5Layer& group, const KerasH5Arra
     }
 }
 
-}  // namespace detail
-
-/// Copies the weights of a Keras 2.x HDF5 file into `model` (contract in the file comment).
-///
-/// Matching, by name (not by position, so extra weightless layers on either side do not matter):
-///  1. A top-level file layer group whose name equals a C++ layer name gives all its arrays to
-///     that layer, whatever inner group names its weight names carry (real files hold
-///     "output/dense_3/kernel:0" inside group "output").
-///  2. A top-level group that is not a C++ layer name, whose weight names' first path components
-///     name C++ layers, is a nested model (model_2 -> "conv2d_transpose_1/kernel:0"): its arrays
-///     are split by that first component.
-///  3. Within a layer, arrays go to WeightRefs by role (last component without ":0"). Shapes must
-///     be equal as written (Conv2DTranspose kernels are [kh, kw, out, in] on both sides).
-///  Arrays in the file that no C++ layer takes are listed in LoadReport::extra, not an error.
-///
-/// Every check (names, roles, shapes, dtypes, finiteness) passes before any value is written:
-/// on an exception the model is unchanged.
-///
-/// Throws: io_error (unreadable file, dtype other than float32/float64); name_error (a C++ layer
-/// with weights absent from the file, a role missing or unexpected, a layer found twice);
-/// shape_error (shapes differ); value_error (NaN/Inf, or a float64 value overflowing float).
-/// Every message names the layer and both the C++ and the file's value.
+/// The C++ side of a load, in model order, with its own consistency checked (unique names among
+/// layers with weights, unique roles, data pointers).
 template <class Model>
-LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
-    using detail::join;
-    using detail::shape_string;
-
-    // The C++ side, in model order.
-    std::vector<detail::cpp_layer> cpp;
+std::vector<cpp_layer> collect_cpp_layers(Model& model) {
+    std::vector<cpp_layer> cpp;
     model.for_each_layer([&](auto& layer) {
-        detail::cpp_layer l{detail::layer_name(layer), {}};
-        for (const auto& ref : layer.weights()) l.weights.push_back(detail::make_cpp_weight(ref));
+        cpp_layer l{layer_name(layer), layer_keras_class(layer), {}};
+        for (const auto& ref : layer.weights()) l.weights.push_back(make_cpp_weight(ref));
         cpp.push_back(std::move(l));
     });
-    std::map<std::string, std::size_t, std::less<>> cpp_index;
+    std::map<std::string, std::size_t, std::less<>> seen;
     for (std::size_t i = 0; i < cpp.size(); ++i) {
-        if (!cpp_index.emplace(cpp[i].name, i).second && !cpp[i].weights.empty())
+        if (!seen.emplace(cpp[i].name, i).second && !cpp[i].weights.empty())
             throw name_error(cpp[i].name + ": two C++ layers have this name; Keras layer names are unique");
         for (std::size_t j = 0; j < cpp[i].weights.size(); ++j) {
             const auto& w = cpp[i].weights[j];
-            if (w.f32 == nullptr && w.f64 == nullptr && detail::element_count(w.shape) != 0)
+            if (w.f32 == nullptr && w.f64 == nullptr && element_count(w.shape) != 0)
                 throw value_error(cpp[i].name + ": weight " + w.role + " has no data pointer");
             for (std::size_t k = 0; k < j; ++k)
                 if (cpp[i].weights[k].role == w.role)
                     throw name_error(cpp[i].name + ": two C++ weights have role " + w.role);
         }
     }
+    return cpp;
+}
 
-    LoadReport report;
-    report.layout = file.layout();
-    report.notes.push_back("layout: " + std::string(to_string(file.layout())) + ", weights under " +
-                           file.weights_root() + (file.has_model_config() ? ", model_config present" : ""));
+using source_map = std::map<std::string, file_source, std::less<>>;
 
-    // The file side: which arrays feed which C++ layer.
-    std::map<std::string, detail::file_source, std::less<>> sources;
-    auto assign = [&](const std::string& cpp_name, detail::file_source src) {
+/// Keras 2 layouts: which arrays feed which C++ layer (see load_keras_weights()).
+inline void keras2_sources(const KerasH5File& file, const std::map<std::string, std::size_t, std::less<>>& cpp_index,
+                           source_map& sources, std::vector<std::string>& with_weights, LoadReport& report) {
+    auto assign = [&](const std::string& cpp_name, file_source src) {
         const auto [it, fresh] = sources.try_emplace(cpp_name, std::move(src));
         if (!fresh)  // try_emplace left src alone
             throw name_error(cpp_name + ": found twice in '" + file.path().string() + "', in layer group " +
                              it->second.group->name + " and in layer group " + src.group->name);
     };
-    std::vector<std::string> file_layers_with_weights;
+    auto roles_of = [](const file_source& src) {
+        std::vector<std::string> r;
+        for (const auto* a : src.arrays) r.push_back(a->role);
+        return r;
+    };
     for (const auto& group : file.layers()) {
         if (cpp_index.count(group.name) != 0) {
-            detail::file_source src{&group, {}, false};
+            file_source src{&group, {}, {}, {}};
             for (const auto& a : group.weights) src.arrays.push_back(&a);
+            src.roles = roles_of(src);
             assign(group.name, std::move(src));
         }
         if (group.weights.empty()) continue;
         if (cpp_index.count(group.name) != 0) {
-            file_layers_with_weights.push_back(group.name);
+            with_weights.push_back(group.name);
             continue;
         }
         // Not a C++ layer: a nested model if the first components of its weight names are.
         std::vector<std::string> inner;  // in file order, unique
         for (const auto& a : group.weights) {
-            const auto first = detail::first_component_of(a.name);
+            const auto first = first_component_of(a.name);
             if (std::find(inner.begin(), inner.end(), first) == inner.end()) inner.push_back(first);
         }
         const bool nested = std::any_of(inner.begin(), inner.end(), [&](const std::string& first) {
             return cpp_index.count(first) != 0;
         });
         const bool plain = inner.size() == 1 && inner.front() == group.name;
-        file_layers_with_weights.push_back(plain ? group.name
-                                                 : group.name + " (holding " + join(inner) + ")");
+        with_weights.push_back(plain ? group.name : group.name + " (holding " + join(inner) + ")");
         if (!nested) {
             report.extra.push_back(group.name);
             continue;
@@ -1015,70 +1246,156 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
                 report.extra.push_back(first.empty() ? group.name : group.name + "/" + first);
                 continue;
             }
-            detail::file_source src{&group, {}, true};
+            file_source src{&group, {}, {}, " (in nested model " + group.name + ")"};
             for (const auto& a : group.weights)
-                if (detail::first_component_of(a.name) == first) src.arrays.push_back(&a);
+                if (first_component_of(a.name) == first) src.arrays.push_back(&a);
+            src.roles = roles_of(src);
             assign(first, std::move(src));
             taken.push_back(first);
         }
-        if (!taken.empty())
-            report.notes.push_back(group.name + ": nested model, arrays split to " + join(taken));
+        if (!taken.empty()) report.notes.push_back(group.name + ": nested model, arrays split to " + join(taken));
+    }
+}
+
+/// Keras 3 / 2.13 layouts: the layers of `members` (one model, in its order) matched with the
+/// groups below `dir` ("layers", "layers/functional/layers") by class, in Keras's numbering order.
+inline void keras3_sources(const KerasH5File& file, const std::vector<Keras3Layer>& members, const std::string& dir,
+                           const std::map<std::string, std::size_t, std::less<>>& cpp_index,
+                           const std::vector<cpp_layer>& cpp, source_map& sources, LoadReport& report) {
+    const std::string quoted = "'" + file.path().string() + "'";
+    std::vector<std::string> stems;  // in order of first appearance
+    for (const auto& m : members) {
+        const auto stem = keras_snake_case(m.keras_class);
+        if (!stem.empty() && std::find(stems.begin(), stems.end(), stem) == stems.end()) stems.push_back(stem);
+    }
+    auto numbered = [&](const std::vector<std::string>& paths, const std::string& stem) {
+        std::vector<std::pair<std::uint64_t, std::string>> out;
+        for (const auto& p : paths) {
+            const auto [parent, name] = split_last(p);
+            if (parent != dir) continue;
+            if (const auto n = keras_name_index(name, stem)) out.emplace_back(*n, p);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    std::vector<std::string> layer_paths;
+    for (const auto& g : file.layers()) layer_paths.push_back(g.name);
+    for (const auto& stem : stems) {
+        std::vector<const Keras3Layer*> of_class;
+        for (const auto& m : members)
+            if (keras_snake_case(m.keras_class) == stem) of_class.push_back(&m);
+        const bool models = !of_class.front()->layers.empty() || of_class.front()->keras_class == "Functional" ||
+                            of_class.front()->keras_class == "Sequential" || of_class.front()->keras_class == "Model";
+        const auto groups = numbered(models ? file.keras3_models() : layer_paths, stem);
+        for (std::size_t k = 0; k < groups.size(); ++k) {
+            const std::string& path = groups[k].second;
+            if (k >= of_class.size()) continue;  // more groups of this class than layers: extra
+            const Keras3Layer& m = *of_class[k];
+            if (models) {
+                keras3_sources(file, m.layers, path + "/" + file.keras3_dir(), cpp_index, cpp, sources, report);
+                report.notes.push_back(path + ": nested model " + m.name);
+                continue;
+            }
+            const auto ci = cpp_index.find(m.name);
+            if (ci == cpp_index.end()) continue;  // not a C++ layer (of this part): extra
+            const KerasH5Layer* group = file.find_layer(path);
+            file_source src{group, {}, {}, " (group " + path + ")"};
+            const auto& roles = m.roles;
+            const auto& cw = cpp[ci->second].weights;
+            for (std::size_t i = 0; i < group->weights.size(); ++i) {
+                src.arrays.push_back(&group->weights[i]);
+                src.roles.push_back(!roles.empty() ? (i < roles.size() ? roles[i] : group->weights[i].name)
+                                                   : (i < cw.size() ? cw[i].role : group->weights[i].name));
+            }
+            if (!sources.try_emplace(m.name, std::move(src)).second)
+                throw name_error(m.name + ": found twice in " + quoted + " (group " + path + ")");
+        }
+    }
+}
+
+/// Checks the file's arrays for cpp[begin, end) and stages their values; writes nothing.
+/// `plan`: Keras 3 layouts, the model's layers by class (from its config); nullptr: Keras 2
+/// layouts, or Keras 3 without a config (then the C++ layers are the plan, one flat model).
+inline void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, const KerasH5File& file,
+                       const std::vector<Keras3Layer>* plan, LoadReport& report) {
+    std::map<std::string, std::size_t, std::less<>> cpp_index;
+    for (std::size_t i = begin; i < end; ++i) cpp_index.emplace(cpp[i].name, i);
+
+    report.layout = file.layout();
+    const bool keras3 = file.layout() == KerasLayout::keras3 || file.layout() == KerasLayout::keras2_13;
+    report.notes.push_back("layout: " + std::string(to_string(file.layout())) + ", weights under " +
+                           (keras3 ? "/" + file.keras3_dir() + "/" : file.weights_root()) +
+                           (file.has_model_config() ? ", model_config present" : ""));
+
+    source_map sources;
+    std::vector<std::string> with_weights;
+    if (keras3) {
+        std::vector<Keras3Layer> from_cpp;
+        if (plan == nullptr) {
+            for (std::size_t i = begin; i < end; ++i)
+                if (!cpp[i].weights.empty()) from_cpp.push_back({cpp[i].name, cpp[i].keras_class, {}, {}});
+            report.notes.push_back("Keras 3 groups matched to the C++ layers by class, in model order (no config)");
+        }
+        keras3_sources(file, plan != nullptr ? *plan : from_cpp, file.keras3_dir(), cpp_index, cpp, sources, report);
+        for (const auto& g : file.layers()) {
+            with_weights.push_back(g.name);
+            bool used = false;
+            for (const auto& [name, src] : sources) used = used || src.group == &g;
+            if (!used) report.extra.push_back(g.name);
+        }
+    } else {
+        keras2_sources(file, cpp_index, sources, with_weights, report);
     }
 
     // Check everything and stage the values; nothing is written into the model yet.
     const std::string quoted = "'" + file.path().string() + "'";
     const std::string in_file = " in " + quoted;
-    for (auto& layer : cpp) {
+    for (std::size_t i = begin; i < end; ++i) {
+        auto& layer = cpp[i];
         const auto found = sources.find(layer.name);
         if (layer.weights.empty()) {
-            if (found != sources.end() && !found->second.arrays.empty()) {
-                std::vector<std::string> roles;
-                for (const auto* a : found->second.arrays) roles.push_back(a->role);
+            if (found != sources.end() && !found->second.arrays.empty())
                 throw name_error(layer.name + ": the C++ layer takes no weights, the file's layer holds " +
-                                 join(roles) + in_file);
-            }
+                                 join(found->second.roles) + in_file);
             continue;
         }
         std::vector<std::string> cpp_roles;
         for (const auto& w : layer.weights) cpp_roles.push_back(w.role);
         if (found == sources.end())
             throw name_error(layer.name + ": not in file " + quoted + " (C++ weights: " + join(cpp_roles) +
-                             "; layers with weights in file: " + join(file_layers_with_weights) + ")");
+                             "; layers with weights in file: " + join(with_weights) + ")");
         const auto& src = found->second;
-        const std::string label =
-            src.nested ? layer.name + " (in nested model " + src.group->name + ")" : layer.name;
-
-        std::vector<std::string> file_roles;
-        for (const auto* a : src.arrays) file_roles.push_back(a->role);
+        const std::string label = layer.name + src.where;
+        const auto& file_roles = src.roles;
         const std::string both = " (C++: " + join(cpp_roles) + "; file: " + join(file_roles) + ")";
-        if (src.arrays.empty())
-            throw name_error(label + ": the file's layer holds no weights" + both + in_file);
-        for (const auto* a : src.arrays)
-            if (std::count(file_roles.begin(), file_roles.end(), a->role) > 1)
-                throw name_error(label + ": the file holds role " + a->role + " more than once" + both +
-                                 in_file);
+        if (src.arrays.empty()) throw name_error(label + ": the file's layer holds no weights" + both + in_file);
+        for (const auto& role : file_roles)
+            if (std::count(file_roles.begin(), file_roles.end(), role) > 1)
+                throw name_error(label + ": the file holds role " + role + " more than once" + both + in_file);
         for (const auto& role : file_roles)
             if (std::find(cpp_roles.begin(), cpp_roles.end(), role) == cpp_roles.end())
-                throw name_error(label + ": the file holds " + role + ", the C++ layer takes no such weight" +
-                                 both + in_file);
+                throw name_error(label + ": the file holds " + role + ", the C++ layer takes no such weight" + both +
+                                 in_file);
 
         for (auto& w : layer.weights) {
             const auto it = std::find(file_roles.begin(), file_roles.end(), w.role);
-            if (it == file_roles.end())
-                throw name_error(label + ": " + w.role + " not in file " + quoted + both);
+            if (it == file_roles.end()) throw name_error(label + ": " + w.role + " not in file " + quoted + both);
             const KerasH5Array& a = *src.arrays[static_cast<std::size_t>(it - file_roles.begin())];
             if (a.shape != w.shape)
                 throw shape_error(label + ": " + w.role + " shape " + shape_string(w.shape) + " in C++, " +
                                   shape_string(a.shape) + " in the file " + quoted);
             if (w.f32 != nullptr)
-                detail::stage(file, *src.group, a, label, w.staged_f32);
+                stage(file, *src.group, a, w.role, label, w.staged_f32);
             else
-                detail::stage(file, *src.group, a, label, w.staged_f64);
+                stage(file, *src.group, a, w.role, label, w.staged_f64);
         }
     }
+}
 
-    // All checks passed: commit.
-    for (auto& layer : cpp) {
+/// Writes the staged values of cpp[begin, end) into the model.
+inline void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report) {
+    for (std::size_t i = begin; i < end; ++i) {
+        auto& layer = cpp[i];
         if (layer.weights.empty()) continue;
         for (auto& w : layer.weights) {
             if (w.f32 != nullptr) std::copy(w.staged_f32.begin(), w.staged_f32.end(), w.f32);
@@ -1088,6 +1405,56 @@ LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
         }
         report.loaded.push_back(layer.name);
     }
+}
+
+}  // namespace detail
+
+/// Copies the weights of a Keras HDF5 weight file into `model` (contract in the file comment).
+///
+/// Keras 2 layouts (and Keras 3's legacy `.h5`), matching by name (not by position, so extra
+/// weightless layers on either side do not matter):
+///  1. A top-level file layer group whose name equals a C++ layer name gives all its arrays to
+///     that layer, whatever inner group names its weight names carry (real files hold
+///     "output/dense_3/kernel:0" inside group "output").
+///  2. A top-level group that is not a C++ layer name, whose weight names' first path components
+///     name C++ layers, is a nested model (model_2 -> "conv2d_transpose_1/kernel:0"): its arrays
+///     are split by that first component.
+///  3. Within a layer, arrays go to WeightRefs by role (last component without ":0"). Shapes must
+///     be equal as written (Conv2DTranspose kernels are [kh, kw, out, in] on both sides).
+///
+/// Keras 3 layouts (`.weights.h5`, a `.keras` archive's `model.weights.h5`; Keras 2.13-2.14), which
+/// store no layer or weight names: the n-th group of a class (`layers/dense`, `layers/dense_1`, ...
+/// in Keras's numbering order) holds the n-th C++ layer of that Keras class in model order, and
+/// `vars/0`, `vars/1`, ... are the C++ layer's weights in its order (Keras's order: kernel, bias;
+/// gamma, beta, moving_mean, moving_variance). With the model's config (io::load_keras_model on a
+/// `.keras` file) the config says the order and the nested models; without it the C++ model is
+/// taken as one flat model in Keras's layer order, and nested models cannot be matched.
+///
+/// Arrays in the file that no C++ layer takes are listed in LoadReport::extra, not an error.
+/// Every check (names, roles, shapes, dtypes, finiteness) passes before any value is written:
+/// on an exception the model is unchanged.
+///
+/// Throws: io_error (unreadable file, dtype other than float32/float64); name_error (a C++ layer
+/// with weights absent from the file, a role missing or unexpected, a layer found twice);
+/// shape_error (shapes differ); value_error (NaN/Inf, or a float64 value overflowing float).
+/// Every message names the layer and both the C++ and the file's value.
+template <class Model>
+LoadReport load_keras_weights(Model& model, const KerasH5File& file) {
+    auto cpp = detail::collect_cpp_layers(model);
+    LoadReport report;
+    detail::stage_file(cpp, 0, cpp.size(), file, nullptr, report);
+    detail::commit(cpp, 0, cpp.size(), report);
+    return report;
+}
+
+/// The same for a Keras 3 layout file whose layers are described by `plan` (from the model's
+/// config: io::keras3_plan() in innspect/io/keras_json.hpp); a Keras 2 layout ignores it.
+template <class Model>
+LoadReport load_keras_weights(Model& model, const KerasH5File& file, const std::vector<Keras3Layer>& plan) {
+    auto cpp = detail::collect_cpp_layers(model);
+    LoadReport report;
+    detail::stage_file(cpp, 0, cpp.size(), file, &plan, report);
+    detail::commit(cpp, 0, cpp.size(), report);
     return report;
 }
 

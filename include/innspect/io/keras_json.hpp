@@ -34,12 +34,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "innspect/core/errors.hpp"
+#include "innspect/io/keras3_layer.hpp"
 
 namespace innspect::io {
 
@@ -68,6 +70,7 @@ struct KerasModelConfig {
     std::vector<KerasInputConfig> nested_inputs;
     std::vector<KerasLayerConfig> layers;      ///< every layer but InputLayers, nested models flattened
     std::vector<std::string> nested_models;    ///< names of the nested models that were flattened
+    std::vector<std::string> nested_model_classes;  ///< their classes, in the same order ("Functional", ...)
 };
 
 namespace detail {
@@ -168,6 +171,18 @@ private:
         return names;
     }
 
+    /// The layer names of `input_layers` / `output_layers`: a list of [name, node, tensor]
+    /// entries (Keras 2), or one such entry by itself, ["x", 0, 0] (Keras 3 for a single
+    /// tensor), or a dict of entries (Keras 3 for named inputs), in their order.
+    static std::vector<std::string> layer_refs(const json& refs) {
+        std::vector<std::string> names;
+        if (refs.is_array() && !refs.empty() && refs[0].is_string()) return {refs[0].get<std::string>()};
+        if (refs.is_array() || refs.is_object())
+            for (const auto& e : refs)
+                if (e.is_array() && !e.empty() && e[0].is_string()) names.push_back(e[0].get<std::string>());
+        return names;
+    }
+
     /// A layer's "config" object, or an empty one; by reference, so a deep model copies nothing.
     static const json& layer_config(const json& layer) {
         static const json empty = json::object();
@@ -200,9 +215,7 @@ private:
         if (!layers.is_array()) config_error(where, "'layers' should be a list, it is " + json_type(layers));
         // Inputs in input_layers order; a top-level model's inputs are all "the model input".
         std::vector<std::string> input_order;
-        if (auto it = config.find("input_layers"); it != config.end() && it->is_array())
-            for (const auto& e : *it)
-                if (e.is_array() && !e.empty() && e[0].is_string()) input_order.push_back(e[0].get<std::string>());
+        if (auto it = config.find("input_layers"); it != config.end()) input_order = layer_refs(*it);
         std::map<std::string, std::string> resolved;  // name in this model → resolved name
         auto resolve = [&](const std::string& n) {
             const auto it = resolved.find(n);
@@ -229,6 +242,7 @@ private:
                 add_input(name, cfg, nested_in, fed);
             } else if (is_model_class(cls)) {
                 out_.nested_models.push_back(path_join(nested_in, name));
+                out_.nested_model_classes.push_back(cls);
                 const auto outs = model(cls, cfg, ins, path_join(nested_in, name));
                 resolved[name] = outs.empty() ? name : outs.front();
             } else {
@@ -237,9 +251,8 @@ private:
             }
         }
         std::vector<std::string> outs;
-        if (auto it = config.find("output_layers"); it != config.end() && it->is_array())
-            for (const auto& e : *it)
-                if (e.is_array() && !e.empty() && e[0].is_string()) outs.push_back(resolve(e[0].get<std::string>()));
+        if (auto it = config.find("output_layers"); it != config.end())
+            for (const auto& name : layer_refs(*it)) outs.push_back(resolve(name));
         return outs;
     }
 
@@ -262,6 +275,7 @@ private:
             first = false;
             if (is_model_class(cls)) {
                 out_.nested_models.push_back(path_join(nested_in, name));
+                out_.nested_model_classes.push_back(cls);
                 const auto outs = model(cls, cfg, {prev}, path_join(nested_in, name));
                 prev = outs.empty() ? name : outs.front();
             } else {
@@ -310,5 +324,52 @@ inline KerasModelConfig parse_keras_model_config(std::string_view json_text, con
     detail::ConfigFlattener(out, where).model(out.class_name, config, {""}, "");
     return out;
 }
+
+namespace detail {
+
+/// What Keras 3 stores in vars/0, vars/1, ... for a layer of this class and config (Keras's
+/// build() order); {} for a class not listed (then the C++ layer's order is used).
+inline std::vector<std::string> keras3_roles(const KerasLayerConfig& l) {
+    const auto flag = [&](const char* key) {
+        const auto it = l.config.find(key);
+        return it == l.config.end() || !it->is_boolean() || it->get<bool>();  // Keras's default: true
+    };
+    static const std::set<std::string, std::less<>> kernel_bias = {
+        "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"};
+    if (kernel_bias.count(l.class_name) != 0)
+        return flag("use_bias") ? std::vector<std::string>{"kernel", "bias"} : std::vector<std::string>{"kernel"};
+    if (l.class_name == "BatchNormalization") {
+        std::vector<std::string> r;
+        if (flag("scale")) r.push_back("gamma");
+        if (flag("center")) r.push_back("beta");
+        r.push_back("moving_mean");
+        r.push_back("moving_variance");
+        return r;
+    }
+    if (l.class_name == "PReLU") return {"alpha"};
+    return {};
+}
+
+inline std::vector<Keras3Layer> keras3_members(const KerasModelConfig& config, const std::string& container) {
+    std::vector<Keras3Layer> out;
+    for (std::size_t i = 0; i < config.nested_models.size(); ++i) {
+        const auto& path = config.nested_models[i];
+        const auto slash = path.rfind('/');
+        const std::string parent = slash == std::string::npos ? std::string() : path.substr(0, slash);
+        const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+        if (parent != container) continue;
+        const std::string cls = i < config.nested_model_classes.size() ? config.nested_model_classes[i] : "Functional";
+        out.push_back({name, cls, {}, keras3_members(config, path)});
+    }
+    for (const auto& l : config.layers)
+        if (l.nested_in == container) out.push_back({l.name, l.class_name, keras3_roles(l), {}});
+    return out;
+}
+
+}  // namespace detail
+
+/// How a Keras 3 weight file addresses the layers of `config` (see Keras3Layer): the model's
+/// layers by class, in its order, nested models with theirs.
+inline std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config) { return detail::keras3_members(config, ""); }
 
 }  // namespace innspect::io

@@ -1,18 +1,38 @@
 #pragma once
 /// \file
-/// Loading a Keras HDF5 file into a C++ model with its architecture checked first: the file's
-/// model_config (io/keras_json.hpp) against the model (io/architecture.hpp), then the weights
+/// Loading a Keras file into a C++ model with its architecture checked first: the file's
+/// config (io/keras_json.hpp) against the model (io/architecture.hpp), then the weights
 /// (io/keras_h5.hpp). Needs HDF5 and nlohmann-json (the `innspect::hdf5` and `innspect::keras`
 /// CMake targets).
+///
+/// Which files (recognised by their content, not their extension):
+///   * Keras 2 `.h5` (model.save(), model.save_weights()) and Keras 3's legacy `.h5`
+///     (model.save("m.h5"): the Keras 2 layout with a Keras 3 config);
+///   * Keras 3 `.weights.h5` (model.save_weights(); no config: the check is skipped, with a note);
+///   * Keras 3 `.keras` archives (and Keras 2.13-2.14's) when INNSPECT_KERAS3 is defined, as the
+///     `innspect::keras3` CMake target does (it needs libzip: io/keras_archive.hpp). Without it a
+///     `.keras` file is an io_error saying so.
+///
+/// Several files, one model: load_keras_model(model, {"encoder.h5", "decoder.h5"}) — each file
+/// describes the next part of the C++ model (see load_keras_model()).
 
+#include <algorithm>
+#include <cstddef>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "innspect/core/errors.hpp"
 #include "innspect/io/architecture.hpp"
 #include "innspect/io/keras_h5.hpp"
 #include "innspect/io/keras_json.hpp"
+#if defined(INNSPECT_KERAS3)
+#  include "innspect/io/keras_archive.hpp"  // (indented: tests/CMakeLists.txt checks this header without it)
+#endif
 
 namespace innspect::io {
 
@@ -28,11 +48,138 @@ ArchitectureReport check_architecture(const Model& model, const KerasH5File& fil
     return check_architecture(model, parse_keras_model_config(file.model_config(), "Keras file " + where), where);
 }
 
+#if defined(INNSPECT_KERAS3)
+/// Checks `model` against the config.json of a `.keras` archive (see the overload above).
 template <class Model>
-ArchitectureReport check_architecture(const Model& model, const std::filesystem::path& path) {
-    const KerasH5File file(path);
-    return check_architecture(model, file);
+ArchitectureReport check_architecture(const Model& model, const KerasArchive& archive) {
+    const std::string where = "'" + archive.path().string() + "'";
+    return check_architecture(model, parse_keras_model_config(archive.config_json(), "Keras archive " + where + ", config.json"),
+                              where);
 }
+#endif
+
+namespace detail {
+
+/// One file of a load: its weights and, when it has one, its parsed config.
+struct keras_source {
+    std::string name;  ///< the path as given
+    std::optional<KerasH5File> weights;
+    std::optional<KerasModelConfig> config;
+    std::string config_source;  ///< "'m.keras'": how the architecture report names the file
+    std::string no_config;      ///< why there is no config
+};
+
+inline keras_source open_keras_source(const std::filesystem::path& path, const ReadLimits& limits) {
+    keras_source s;
+    s.name = path.string();
+    s.config_source = "'" + path.string() + "'";
+    if (looks_like_zip(file_head(path))) {
+#if defined(INNSPECT_KERAS3)
+        const KerasArchive archive(path, limits);
+        s.config = parse_keras_model_config(archive.config_json(), "Keras archive " + s.config_source + ", config.json");
+        s.weights.emplace(archive.weights());
+        return s;
+#else
+        throw io_error("Keras file '" + path.string() + "' is a zip archive (a Keras 3 .keras file): this build reads "
+                       "none; link innspect::keras3 (libzip) or define INNSPECT_KERAS3 and include "
+                       "innspect/io/keras_archive.hpp");
+#endif
+    }
+    s.weights.emplace(path, limits);
+    if (s.weights->has_model_config())
+        s.config = parse_keras_model_config(s.weights->model_config(), "Keras file " + s.config_source);
+    else
+        s.no_config = "the file has no model_config (written by " + std::string(to_string(s.weights->layout())) + ")";
+    return s;
+}
+
+/// The C++ layer names a file's config or weights name (to find its part of the model).
+inline std::set<std::string, std::less<>> named_layers(const keras_source& s) {
+    std::set<std::string, std::less<>> names;
+    if (s.config) {
+        for (const auto& l : s.config->layers) names.insert(l.name);
+        return names;
+    }
+    for (const auto& g : s.weights->layers()) {
+        names.insert(g.name);
+        for (const auto& a : g.weights) names.insert(first_component_of(a.name));
+    }
+    return names;
+}
+
+template <class Model>
+LoadReport load_keras_sources(Model& model, std::vector<keras_source>& files) {
+    auto cpp = collect_cpp_layers(model);
+    const std::size_t n = cpp.size();
+    const bool several = files.size() > 1;
+    if (files.empty()) throw io_error("load_keras_model: no file given");
+
+    // Each file's part of the model: from where the previous one ended to the last C++ layer it names.
+    std::vector<ModelPart> parts;
+    std::size_t begin = 0;
+    for (std::size_t k = 0; k < files.size(); ++k) {
+        const auto& f = files[k];
+        const bool last = k + 1 == files.size();
+        const bool keras3 = f.weights->layout() == KerasLayout::keras3 || f.weights->layout() == KerasLayout::keras2_13;
+        if (several && !f.config && keras3)
+            throw io_error("Keras file '" + f.name + "' stores weights without layer names or a config (Keras 3 "
+                           ".weights.h5), so it cannot say which part of the model it holds; load the .keras file");
+        std::size_t end = begin;
+        const auto names = named_layers(f);
+        for (std::size_t i = begin; i < n; ++i)
+            if (names.count(cpp[i].name) != 0) end = i + 1;
+        if (last || (keras3 && !several)) end = n;
+        if (end == begin && f.config) end = std::min(n, begin + f.config->layers.size());
+        if (several && end == begin)
+            throw name_error("Keras file '" + f.name + "' names none of the C++ layers after " +
+                             (begin == 0 ? std::string("the model input")
+                                         : cpp[begin - 1].name + " (the files before it hold the C++ layers up to " +
+                                               cpp[begin - 1].name + "; are the files in model order?)"));
+        parts.push_back({begin, end});
+        begin = end;
+    }
+
+    // Every file's architecture first, every difference of every file in one exception.
+    std::vector<std::string> notes, differences;
+    std::string text;
+    for (std::size_t k = 0; k < files.size(); ++k) {
+        const auto& f = files[k];
+        const std::string prefix = several ? "'" + f.name + "': " : "";
+        if (!f.config) {
+            notes.push_back(prefix + "architecture: not checked, " + f.no_config);
+            continue;
+        }
+        const ArchitectureReport arch = compare_architecture<Model>(*f.config, f.config_source, parts[k]);
+        if (!arch.ok()) {
+            text += (text.empty() ? "" : "\n") + arch.text();
+            for (const auto& d : arch.differences) differences.push_back(prefix + d);
+            continue;
+        }
+        notes.push_back(prefix + "architecture: " + std::to_string(arch.compared) + " layers match the model_config (Keras " +
+                        arch.class_name + " '" + arch.model_name + "')");
+        for (const auto& nt : arch.notes) notes.push_back(prefix + "architecture: " + nt);
+    }
+    if (!differences.empty()) throw architecture_error(text, differences);
+
+    // Then the weights, all staged before any is written.
+    LoadReport report;
+    for (std::size_t k = 0; k < files.size(); ++k) {
+        auto& f = files[k];
+        LoadReport part;
+        std::optional<std::vector<Keras3Layer>> plan;
+        if (f.config) plan = keras3_plan(*f.config);
+        stage_file(cpp, parts[k].begin, parts[k].end, *f.weights, plan ? &*plan : nullptr, part);
+        const std::string prefix = several ? "'" + f.name + "': " : "";
+        if (k == 0) report.layout = part.layout;
+        for (const auto& nt : part.notes) report.notes.push_back(prefix + nt);
+        for (const auto& e : part.extra) report.extra.push_back(prefix + e);
+    }
+    for (const auto& p : parts) commit(cpp, p.begin, p.end, report);
+    report.notes.insert(report.notes.end(), notes.begin(), notes.end());
+    return report;
+}
+
+}  // namespace detail
 
 /// Loads a Keras HDF5 file into `model`: first the architecture check (when the file has a
 /// model_config; a model.save_weights() file has none, and the report's notes say the check
@@ -40,6 +187,7 @@ ArchitectureReport check_architecture(const Model& model, const std::filesystem:
 template <class Model>
 LoadReport load_keras_model(Model& model, const KerasH5File& file) {
     std::vector<std::string> notes;
+    std::optional<std::vector<Keras3Layer>> plan;
     if (file.has_model_config()) {
         const ArchitectureReport arch = check_architecture(model, file);
         notes.push_back("architecture: " + std::to_string(arch.compared) + " layers match the model_config (Keras " +
@@ -54,10 +202,60 @@ LoadReport load_keras_model(Model& model, const KerasH5File& file) {
     return rep;
 }
 
+#if defined(INNSPECT_KERAS3)
+/// Loads a `.keras` archive into `model`: the architecture check against its config.json, then
+/// its model.weights.h5 (matched through the config, see load_keras_weights()). On any
+/// exception the model is unchanged.
 template <class Model>
-LoadReport load_keras_model(Model& model, const std::filesystem::path& path) {
-    const KerasH5File file(path);
-    return load_keras_model(model, file);
+LoadReport load_keras_model(Model& model, const KerasArchive& archive) {
+    const auto config = parse_keras_model_config(archive.config_json(),
+                                                 "Keras archive '" + archive.path().string() + "', config.json");
+    const ArchitectureReport arch = check_architecture(model, config, "'" + archive.path().string() + "'");
+    const KerasH5File weights = archive.weights();
+    LoadReport rep = load_keras_weights(model, weights, keras3_plan(config));
+    rep.notes.push_back("architecture: " + std::to_string(arch.compared) + " layers match the config.json (Keras " +
+                        arch.class_name + " '" + arch.model_name + "')");
+    for (const auto& n : arch.notes) rep.notes.push_back("architecture: " + n);
+    return rep;
+}
+#endif
+
+/// Loads the Keras file at `path` into `model`, whatever its kind (recognised by its content):
+/// a Keras 2 or Keras 3 legacy `.h5`, a Keras 3 `.weights.h5`, a `.keras` archive (with
+/// INNSPECT_KERAS3). A file with a config is checked against the model first (architecture_error
+/// listing every difference); then its weights are loaded. On any exception the model is unchanged.
+template <class Model>
+LoadReport load_keras_model(Model& model, const std::filesystem::path& path, const ReadLimits& limits = {}) {
+    std::vector<detail::keras_source> files;
+    files.push_back(detail::open_keras_source(path, limits));
+    return detail::load_keras_sources(model, files);
+}
+
+/// Several files, one model (an encoder file and a decoder file): each file holds the next part
+/// of `model` — from where the previous file's part ended to the last C++ layer its config (or,
+/// without one, its weights) names; the last file's part runs to the end. The first file's input
+/// is the model input, a later file's input the output of the layer before its part. Every
+/// file's architecture is checked against its part (one architecture_error listing every
+/// difference, each line starting with the file), then every file's weights are staged, then
+/// written: on any exception the model is unchanged. Every message names the file and the layer.
+template <class Model>
+LoadReport load_keras_model(Model& model, const std::vector<std::filesystem::path>& paths, const ReadLimits& limits = {}) {
+    std::vector<detail::keras_source> files;
+    for (const auto& p : paths) files.push_back(detail::open_keras_source(p, limits));
+    return detail::load_keras_sources(model, files);
+}
+
+template <class Model>
+LoadReport load_keras_model(Model& model, std::initializer_list<std::filesystem::path> paths, const ReadLimits& limits = {}) {
+    return load_keras_model(model, std::vector<std::filesystem::path>(paths), limits);
+}
+
+template <class Model>
+ArchitectureReport check_architecture(const Model& model, const std::filesystem::path& path) {
+    const auto s = detail::open_keras_source(path, {});
+    if (!s.config) throw io_error("Keras file '" + path.string() + "' has no model_config: " + s.no_config +
+                                  "; there is no architecture to check");
+    return check_architecture(model, *s.config, s.config_source);
 }
 
 }  // namespace innspect::io

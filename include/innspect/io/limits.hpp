@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Resource limits for the file readers (npy.hpp, keras_h5.hpp). A file is data from elsewhere:
+/// Resource limits for the file readers (npy.hpp, keras_h5.hpp, keras_archive.hpp). A file is data from elsewhere:
 /// its header may declare any size, so every reader compares what a file declares with these
 /// limits *before* allocating, and refuses with an io_error naming the file, the declared size and
 /// the limit. No dependency: included by the optional readers.
@@ -34,6 +34,18 @@ struct ReadLimits {
     /// (fuzz/known_libhdf5/), so by default they are refused with an io_error. Set this for
     /// hand-written files (h5py stores a list of Python str that way) from a trusted source.
     bool allow_variable_length_names = false;
+    /// Groups a Keras 3 weight file (`layers/<name>/vars`, nested models' `layers/...`) may hold;
+    /// the walk over its tree stops with an io_error beyond this.
+    std::size_t max_groups = 65536;
+    /// Bytes of one member of a `.keras` archive (a zip) read into memory: `config.json`,
+    /// `metadata.json`, `model.weights.h5` (whose bytes HDF5 then copies once more).
+    std::uint64_t max_member_bytes = std::uint64_t{4} << 30;
+    /// Members (files and folders) of a `.keras` archive; Keras writes three plus its assets.
+    std::uint64_t max_members = 4096;
+    /// Uncompressed / compressed size of one archive member larger than 1 MiB. Keras stores
+    /// members uncompressed (ratio 1); deflate cannot exceed about 1032; a member that inflates
+    /// more than this is refused as a decompression bomb before it is read.
+    std::uint64_t max_compression_ratio = 100;
 };
 
 namespace detail {
