@@ -14,6 +14,7 @@
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/lstm.hpp"
 #include "innspect/layers/merge.hpp"
 #include "innspect/layers/pooling.hpp"
 #include "innspect/layers/reshape.hpp"
@@ -47,6 +48,7 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &average_schema,
     &maximum_schema,
     &concatenate_schema,
+    &lstm_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.
