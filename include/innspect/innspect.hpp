@@ -31,6 +31,8 @@
 #include "innspect/layers/merge.hpp"
 #include "innspect/layers/recurrent.hpp"
 #include "innspect/layers/lstm.hpp"
+#include "innspect/layers/gru.hpp"
+#include "innspect/layers/simple_rnn.hpp"
 #include "innspect/targets/target.hpp"
 #include "innspect/rules/rule.hpp"
 #include "innspect/rules/z.hpp"

@@ -79,3 +79,27 @@ TEST_CASE("architecture: LSTM as Keras 2 and Keras 3 write it") {
               lines({"in: input shape (10,3) in C++, (12,3) in the file"}));
     }
 }
+
+TEST_CASE("architecture: GRU (reset_after as written or Keras's default) and SimpleRNN") {
+    using Gru = Model<float, Input<10, 3>, GRU<"g", 8, Recurrent{.return_sequences = true}>, SimpleRNN<"s", 4>>;
+    CHECK(diffs<Gru>(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "GRU", "config": {"name": "g", "batch_input_shape": [null, 10, 3], "units": 8,
+         "activation": "tanh", "recurrent_activation": "sigmoid", "return_sequences": true, "reset_after": true}},
+        {"class_name": "SimpleRNN", "config": {"name": "s", "units": 4, "activation": "tanh"}}]}})")
+              .empty());
+    CHECK(diffs<Gru>(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "GRU", "config": {"name": "g", "batch_input_shape": [null, 10, 3], "units": 8,
+         "return_sequences": true}},
+        {"class_name": "SimpleRNN", "config": {"name": "s", "units": 4}}]}})")
+              .empty());
+    CHECK(diffs<Gru>(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "GRU", "config": {"name": "g", "batch_input_shape": [null, 10, 3], "units": 8,
+         "recurrent_activation": "hard_sigmoid", "return_sequences": true, "reset_after": false}},
+        {"class_name": "SimpleRNN", "config": {"name": "s", "units": 4, "activation": "relu", "go_backwards": true}}]}})") ==
+          lines({
+              "g: recurrent_activation sigmoid in C++, hard_sigmoid in the file",
+              "g: reset_after true in C++, false in the file",
+              "s: activation tanh in C++, relu in the file",
+              "s: go_backwards false in C++, true in the file",
+          }));
+}

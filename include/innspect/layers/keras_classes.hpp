@@ -14,11 +14,13 @@
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/gru.hpp"
 #include "innspect/layers/lstm.hpp"
 #include "innspect/layers/merge.hpp"
 #include "innspect/layers/pooling.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
+#include "innspect/layers/simple_rnn.hpp"
 
 namespace innspect {
 
@@ -49,6 +51,8 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &maximum_schema,
     &concatenate_schema,
     &lstm_schema,
+    &gru_schema,
+    &simple_rnn_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.
