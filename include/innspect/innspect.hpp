@@ -33,6 +33,8 @@
 #include "innspect/layers/lstm.hpp"
 #include "innspect/layers/gru.hpp"
 #include "innspect/layers/simple_rnn.hpp"
+#include "innspect/layers/bidirectional.hpp"
+#include "innspect/layers/time_distributed.hpp"
 #include "innspect/targets/target.hpp"
 #include "innspect/rules/rule.hpp"
 #include "innspect/rules/z.hpp"

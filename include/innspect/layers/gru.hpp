@@ -63,6 +63,9 @@ struct GRU {
     static constexpr std::string_view name = Name.view();
     static constexpr const KerasSchema& keras = gru_schema;
     static constexpr std::string_view keras_class = keras.keras_class;
+    static constexpr Recurrent options = Opt;
+    /// The same layer reading the other way (Bidirectional's backward layer).
+    using reversed = GRU<Name, Units, detail::flip_go_backwards(Opt), Act, RecAct>;
     static void keras_values(KerasValues& v) {
         detail::rnn_keras_values<Units, Act, Opt>(v);
         v.text("recurrent_activation", RecAct::name);

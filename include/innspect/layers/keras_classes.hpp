@@ -9,6 +9,7 @@
 
 #include "innspect/layers/activation.hpp"
 #include "innspect/layers/batch_normalization.hpp"
+#include "innspect/layers/bidirectional.hpp"
 #include "innspect/layers/conv2d.hpp"
 #include "innspect/layers/conv2d_transpose.hpp"
 #include "innspect/layers/dense.hpp"
@@ -21,6 +22,7 @@
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
 #include "innspect/layers/simple_rnn.hpp"
+#include "innspect/layers/time_distributed.hpp"
 
 namespace innspect {
 
@@ -53,6 +55,8 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &lstm_schema,
     &gru_schema,
     &simple_rnn_schema,
+    &bidirectional_schema,
+    &time_distributed_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.

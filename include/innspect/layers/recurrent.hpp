@@ -94,6 +94,12 @@ Batch<T> activate(const Batch<T>& z, int channels) {
     return a;
 }
 
+/// Opt with go_backwards flipped.
+constexpr Recurrent flip_go_backwards(Recurrent o) {
+    o.go_backwards = !o.go_backwards;
+    return o;
+}
+
 /// The config fields Keras's recurrent layers share: the values innspect runs, and the settings it
 /// runs only as Keras's defaults. (dropout, recurrent_dropout, unit_forget_bias, unroll and
 /// implementation change nothing at inference.)

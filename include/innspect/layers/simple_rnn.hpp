@@ -38,6 +38,9 @@ struct SimpleRNN {
     static constexpr std::string_view name = Name.view();
     static constexpr const KerasSchema& keras = simple_rnn_schema;
     static constexpr std::string_view keras_class = keras.keras_class;
+    static constexpr Recurrent options = Opt;
+    /// The same layer reading the other way (Bidirectional's backward layer).
+    using reversed = SimpleRNN<Name, Units, detail::flip_go_backwards(Opt), Act>;
     static void keras_values(KerasValues& v) { detail::rnn_keras_values<Units, Act, Opt>(v); }
 
     template <ShapeType In>
