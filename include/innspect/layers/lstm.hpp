@@ -139,21 +139,21 @@ struct LSTM {
             Record rec;
             run(x, &rec);
             const Eigen::Index B = x.rows();
-            Batch<T> dz_all(B, S * 4 * U);  // ∂/∂z at input step t, as a sequence
+            Batch<T>& dz_all = rec.z;  // ∂/∂z at input step t, written where z was once read
             Batch<T> dh = Batch<T>::Zero(B, U), dc = Batch<T>::Zero(B, U), dz(B, 4 * U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(dh, g, k);
-                const Batch<T>& a = rec.a[k];
-                const Batch<T>& c = rec.c[k + 1];
+                const auto a = rec.a_at(k);
+                const Batch<T> c = rec.c_at(k + 1);
                 const Batch<T> phic = activate<Act>(c);
                 // h = o ⊙ φ(c)
                 Batch<T> dphic = dh.cwiseProduct(a.middleCols(3 * U, U));
                 Act::vjp(c, phic, dphic, U);
                 dc += dphic;
-                Batch<T> dgate[4] = {dc.cwiseProduct(a.middleCols(2 * U, U)), dc.cwiseProduct(rec.c[k]),
+                Batch<T> dgate[4] = {dc.cwiseProduct(a.middleCols(2 * U, U)), dc.cwiseProduct(rec.c_at(k)),
                                      dc.cwiseProduct(a.middleCols(0, U)), dh.cwiseProduct(phic)};
                 for (int q = 0; q < 4; ++q) {
-                    const Batch<T> zq = rec.z[k].middleCols(q * U, U), aq = a.middleCols(q * U, U);
+                    const Batch<T> zq = rec.z_at(k).middleCols(q * U, U), aq = a.middleCols(q * U, U);
                     if (q == 2) Act::vjp(zq, aq, dgate[q], U);
                     else RecAct::vjp(zq, aq, dgate[q], U);
                     dz.middleCols(q * U, U) = dgate[q];
@@ -184,14 +184,14 @@ struct LSTM {
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(rh, r, k);
                 rc += rh;  // h = o ⊙ φ(c): all to c
-                const Batch<T>& a = rec.a[k];
-                const Batch<T> s = detail::split_factor(rc, rec.c[k + 1], eps);
+                const auto a = rec.a_at(k);
+                const Batch<T> s = detail::split_factor(rc, Batch<T>(rec.c_at(k + 1)), eps);
                 const Batch<T> rg = a.middleCols(0, U).cwiseProduct(a.middleCols(2 * U, U)).cwiseProduct(s);
-                rc = a.middleCols(U, U).cwiseProduct(rec.c[k]).cwiseProduct(s);
+                rc = a.middleCols(U, U).cwiseProduct(rec.c_at(k)).cwiseProduct(s);
                 const int t = input_step(k);
                 xin.leftCols(F) = detail::step_view(x, t, F, S);
-                xin.rightCols(U) = rec.h[k];
-                const Batch<T> zc = rec.z[k].middleCols(2 * U, U);
+                xin.rightCols(U) = rec.h_at(k);
+                const Batch<T> zc = rec.z_at(k).middleCols(2 * U, U);
                 LrpStep<T> st = detail::cell_rule(rule, p, xin, zc, part, rg);
                 out.bias_absorbed += st.bias_absorbed;
                 step_view(out.relevance, t, F) = st.relevance.leftCols(F);
@@ -206,7 +206,12 @@ struct LSTM {
         /// z[k], a[k] (B × 4u: pre-activations and activations of i, f, g, o), c[k+1], h[k+1]
         /// (c[0] = h[0] = 0).
         struct Record {
-            std::vector<Batch<T>> z, a, c, h;
+            Batch<T> z, a;  // B × S·4u (z by input step: it is where the input's share was summed)
+            Batch<T> c, h;  // B × (S+1)·u
+            auto z_at(int k) const { return detail::step_view(z, input_step(k), 4 * U, S); }
+            auto a_at(int k) const { return detail::step_view(a, k, 4 * U, S); }
+            auto c_at(int k) const { return detail::step_view(c, k, U, S + 1); }
+            auto h_at(int k) const { return detail::step_view(h, k, U, S + 1); }
         };
 
         static constexpr int input_step(int k) { return Opt.go_backwards ? S - 1 - k : k; }
@@ -244,31 +249,35 @@ struct LSTM {
             check(x, In::size, "input");
             const Eigen::Index B = x.rows();
             // The input's share of every step at once: (B·S × F)·(F × 4u), row b·S + t.
-            Batch<T> xw(B, S * 4 * U);
+            // With a record, z is summed in place of the input's share: no second buffer.
+            Batch<T> own;
+            Batch<T>& xw = rec ? rec->z : own;
+            xw.resize(B, S * 4 * U);
             Eigen::Map<Matrix<T>> xwm(xw.data(), B * S, 4 * U);
             xwm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), B * S, F) * kernel_;
             if (Opt.use_bias) xwm.rowwise() += bias_.transpose();
             Batch<T> h = Batch<T>::Zero(B, U), c = Batch<T>::Zero(B, U), z(B, 4 * U), a;
             Batch<T> out(B, output_shape::size);
             if (rec) {
-                rec->z.reserve(S);
-                rec->a.reserve(S);
-                rec->c.assign(1, c);
-                rec->h.assign(1, h);
+                rec->a.resize(B, S * 4 * U);
+                rec->c.resize(B, (S + 1) * U);
+                rec->h.resize(B, (S + 1) * U);
+                detail::step_view(rec->c, 0, U, S + 1).setZero();
+                detail::step_view(rec->h, 0, U, S + 1).setZero();
             }
             for (int k = 0; k < S; ++k) {
-                z = detail::step_view(xw, input_step(k), 4 * U, S);
-                z.noalias() += h * recurrent_;
+                auto zk = detail::step_view(xw, input_step(k), 4 * U, S);
+                zk.noalias() += h * recurrent_;
+                z = zk;
                 RecAct::forward(z, a, 4 * U);
                 a.middleCols(2 * U, U) = activate<Act>(z.middleCols(2 * U, U));
                 c = a.middleCols(U, U).cwiseProduct(c) + a.middleCols(0, U).cwiseProduct(a.middleCols(2 * U, U));
                 h = a.middleCols(3 * U, U).cwiseProduct(activate<Act>(c));
                 if constexpr (Opt.return_sequences) step_view(out, k) = h;
                 if (rec) {
-                    rec->z.push_back(z);
-                    rec->a.push_back(a);
-                    rec->c.push_back(c);
-                    rec->h.push_back(h);
+                    detail::step_view(rec->a, k, 4 * U, S) = a;
+                    detail::step_view(rec->c, k + 1, U, S + 1) = c;
+                    detail::step_view(rec->h, k + 1, U, S + 1) = h;
                 }
             }
             if constexpr (!Opt.return_sequences) out = h;
