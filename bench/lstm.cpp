@@ -1,10 +1,9 @@
 // bench-lstm: the cost of explaining an LSTM autoencoder (issue 12: 100 steps, 8 features, 64
-// units: LSTM encoder → repeat → LSTM decoder (return_sequences) → TimeDistributed(Dense(8))),
+// units: LSTM encoder → RepeatVector → LSTM decoder (return_sequences) → TimeDistributed(Dense(8))),
 // float, single-threaded, per sample and relative to a forward pass timed in the same interleaved
 // rounds (median of the per-round ratios). Explanations are timed through `explain(x, target)`,
 // which INCLUDES its own forward pass; "backward" times `explain(trace, target)` on a stored trace.
-// The repeat is Reshape → UpSampling2D → Reshape (RepeatVector's equivalent, see
-// tests/layers/rnn_fixtures.cpp). Goal: LRP-ε of the whole reconstruction ≤ 4× forward.
+// Goal: LRP-ε of the whole reconstruction ≤ 4× forward.
 //
 // Measured twice, as bench-profile does for the seed model: with glibc's malloc defaults, and then
 // with mallopt(no trim, no mmap). An explanation keeps each LSTM's per-step record (B × steps ×
@@ -34,9 +33,7 @@ namespace {
 
 using T = float;
 constexpr int Steps = 100, Features = 8, Units = 64;
-using Net = ins::Model<T, ins::Input<Steps, Features>, ins::LSTM<"encoder", Units>,
-                       ins::Reshape<"to_image", ins::Shape<1, 1, Units>>, ins::UpSampling2D<"repeat", ins::UpSize<1, Steps>>,
-                       ins::Reshape<"to_sequence", ins::Shape<Steps, Units>>,
+using Net = ins::Model<T, ins::Input<Steps, Features>, ins::LSTM<"encoder", Units>, ins::RepeatVector<"repeat_vector", Steps>,
                        ins::LSTM<"decoder", Units, ins::Recurrent{.return_sequences = true}>,
                        ins::TimeDistributed<"reconstruction", ins::Dense<"dense", Features>>>;
 

@@ -18,7 +18,7 @@ template <class Spec, class In>
 constexpr bool identity_path() {
     return detail::im2col_is_identity(Spec::template layer<double, In>::conv_geometry());
 }
-constexpr Padding valid = Padding::valid, same = Padding::same;
+constexpr Padding valid = Padding::valid, same = Padding::same, causal = Padding::causal;
 }  // namespace
 
 // ---- which geometries take the im2col identity fast path --------------------------------------
@@ -33,6 +33,10 @@ static_assert(identity_path<Conv2DTranspose<"t", 3, Kernel<5, 1>>, Shape<1, 1, 4
 static_assert(identity_path<Conv2DTranspose<"t", 1, Kernel<1, 6>>, Shape<6, 1, 4>>());            // (1,W)
 static_assert(identity_path<Conv2DTranspose<"t", 8, Kernel<1, 1>>, Shape<1, 1, 8>>());            // 1×1 on 1×1
 static_assert(!identity_path<Conv2DTranspose<"t", 2, Kernel<1, 2>, Linear, Strides<1, 2>>, Shape<3, 2, 1>>());
+static_assert(identity_path<Conv1D<"c", 2, Kernel<6>>, Shape<6, 2>>());                           // whole sequence
+static_assert(!identity_path<Conv1D<"c", 2, Kernel<6>, Linear, Strides<1>, causal>, Shape<6, 2>>());  // padded
+static_assert(!identity_path<Conv2D<"c", 2, Kernel<1, 4>, Linear, Strides<1, 1>, valid, true, Dilation<1, 2>>,
+                             Shape<3, 7, 1>>());  // dilated: the taps are not the input in order
 
 TEST_CASE("linear conformance: Dense") {
     check_linear_layer<Dense<"dense_a", 5, Relu>, Shape<4>>();
@@ -100,6 +104,38 @@ TEST_CASE("linear conformance: Conv2DTranspose") {
     check_linear_layer<Conv2DTranspose<"convt_q", 2, Kernel<3, 2>, Linear, Strides<3, 2>, valid>, Shape<2, 3, 2>>();
 }
 
+TEST_CASE("linear conformance: Conv2D with dilation") {
+    check_linear_layer<Conv2D<"convd_a", 3, Kernel<3, 3>, Relu, Strides<1, 1>, valid, true, Dilation<2, 2>>, Shape<7, 8, 2>>();
+    check_linear_layer<Conv2D<"convd_b", 2, Kernel<2, 3>, Linear, Strides<1, 1>, same, false, Dilation<2, 1>>, Shape<5, 6, 1>>();
+    // The dilated kernel spans more than the input (7 rows on 4): same padding only.
+    check_linear_layer<Conv2D<"convd_c", 2, Kernel<3, 2>, Tanh, Strides<1, 1>, same, true, Dilation<3, 2>>, Shape<4, 5, 2>>();
+    check_linear_layer<Conv2D<"convd_d", 3, Kernel<1, 3>, Linear, Strides<1, 1>, valid, true, Dilation<1, 3>>, Shape<3, 7, 2>>();
+    check_linear_layer<Conv2D<"convd_e", 2, Kernel<4, 4>, Selu, Strides<1, 1>, same, true, Dilation<2, 2>>, Shape<6, 5, 1>>();
+}
+
+TEST_CASE("linear conformance: Conv1D") {
+    check_linear_layer<Conv1D<"c1_a", 3, Kernel<3>>, Shape<7, 2>>();
+    check_linear_layer<Conv1D<"c1_b", 3, Kernel<3>, Relu, Strides<2>, same>, Shape<8, 3>>();
+    check_linear_layer<Conv1D<"c1_c", 2, Kernel<3>, Linear, Strides<1>, causal, true, Dilation<2>>, Shape<9, 2>>();
+    check_linear_layer<Conv1D<"c1_d", 2, Kernel<4>, Tanh, Strides<2>, causal>, Shape<7, 1>>();
+    check_linear_layer<Conv1D<"c1_e", 2, Kernel<3>, Linear, Strides<1>, valid, false, Dilation<3>>, Shape<10, 2>>();
+    check_linear_layer<Conv1D<"c1_f", 3, Kernel<2>, Selu, Strides<1>, same, true, Dilation<2>>, Shape<5, 3>>();
+    check_linear_layer<Conv1D<"c1_g", 2, Kernel<6>, Sigmoid>, Shape<6, 2>>();                          // identity path
+    check_linear_layer<Conv1D<"c1_h", 2, Kernel<5>, Linear, Strides<1>, same>, Shape<3, 2>>();         // kernel > input
+    check_linear_layer<Conv1D<"c1_i", 2, Kernel<3>, Linear, Strides<1>, same, true, Dilation<3>>, Shape<4, 1>>();
+    check_linear_layer<Conv1D<"c1_j", 2, Kernel<1>, Linear, Strides<3>>, Shape<7, 2>>();               // stride > kernel
+    check_linear_layer<Conv1D<"c1_k", 2, Kernel<3>, Relu, Strides<1>, causal, true, Dilation<4>>, Shape<5, 2>>();  // span > input
+}
+
+TEST_CASE("linear conformance: Conv1DTranspose") {
+    check_linear_layer<Conv1DTranspose<"t1_a", 3, Kernel<3>>, Shape<4, 2>>();
+    check_linear_layer<Conv1DTranspose<"t1_b", 3, Kernel<3>, Relu, Strides<2>, same>, Shape<4, 3>>();
+    check_linear_layer<Conv1DTranspose<"t1_c", 2, Kernel<2>, Linear, Strides<3>, valid, false>, Shape<3, 1>>();
+    check_linear_layer<Conv1DTranspose<"t1_d", 2, Kernel<4>, Tanh, Strides<2>, same>, Shape<3, 2>>();
+    check_linear_layer<Conv1DTranspose<"t1_e", 2, Kernel<1>, Linear, Strides<2>>, Shape<3, 2>>();
+    check_linear_layer<Conv1DTranspose<"t1_f", 1, Kernel<5>, Linear, Strides<1>, same>, Shape<2, 3>>();
+}
+
 TEST_CASE("linear conformance: float") {
     // The same contract in single precision, on a few geometries of each kind.
     check_linear_layer<Dense<"dense_f32", 5, Tanh>, Shape<2, 3, 4>, float>();
@@ -107,6 +143,9 @@ TEST_CASE("linear conformance: float") {
     check_linear_layer<Conv2D<"conv_f32_id", 2, Kernel<1, 16>, Selu>, Shape<16, 16, 1>, float>();
     check_linear_layer<Conv2DTranspose<"convt_f32", 3, Kernel<3, 3>, Relu, Strides<2, 2>, same>, Shape<3, 4, 2>, float>();
     check_linear_layer<Conv2DTranspose<"convt_f32_id", 1, Kernel<1, 16>, Tanh>, Shape<16, 1, 3>, float>();
+    check_linear_layer<Conv2D<"convd_f32", 3, Kernel<3, 3>, Relu, Strides<1, 1>, same, true, Dilation<2, 2>>, Shape<7, 6, 2>, float>();
+    check_linear_layer<Conv1D<"c1_f32", 3, Kernel<3>, Relu, Strides<1>, causal, true, Dilation<2>>, Shape<9, 2>, float>();
+    check_linear_layer<Conv1DTranspose<"t1_f32", 3, Kernel<3>, Relu, Strides<2>, same>, Shape<4, 3>, float>();
 }
 
 TEST_CASE("Conv2D's transposed op is Conv2DTranspose's forward, and vice versa") {
@@ -121,4 +160,12 @@ TEST_CASE("Conv2D's transposed op is Conv2DTranspose's forward, and vice versa")
     check_conv_transpose_duality<Conv2D<"c", 5, Kernel<6, 1>>, Conv2DTranspose<"t", 2, Kernel<6, 1>>, Shape<6, 1, 2>>();
     check_conv_transpose_duality<Conv2D<"c", 2, Kernel<1, 1>, Linear, Strides<2, 2>>,
                                  Conv2DTranspose<"t", 1, Kernel<1, 1>, Linear, Strides<2, 2>>, Shape<4, 6, 1>>();
+}
+
+TEST_CASE("Conv1D's transposed op is Conv1DTranspose's forward, and vice versa") {
+    check_conv_transpose_duality<Conv1D<"c", 3, Kernel<3>>, Conv1DTranspose<"t", 2, Kernel<3>>, Shape<7, 2>>();
+    check_conv_transpose_duality<Conv1D<"c", 4, Kernel<3>, Linear, Strides<2>, same>,
+                                 Conv1DTranspose<"t", 3, Kernel<3>, Linear, Strides<2>, same>, Shape<8, 3>>();
+    check_conv_transpose_duality<Conv1D<"c", 2, Kernel<2>, Linear, Strides<3>>,
+                                 Conv1DTranspose<"t", 1, Kernel<2>, Linear, Strides<3>>, Shape<6, 1>>();
 }

@@ -3,10 +3,9 @@
 // / GRU and whose gradient is torch autograd, checked against central differences) declared with
 // innspect's API: the output, LRP-ε (0.01) of the whole output and of a region, z+ everywhere
 // (the rule reaching the cells through the composite), and the gradient, in double at 1e-9.
-//
-// RepeatVector is not on this branch yet: the autoencoders repeat the code with the equivalent
-// Reshape (1, 1, u) → UpSampling2D (1, steps) → Reshape (steps, u) (copies forward, the sum over
-// the copies backward, as RepeatVector).
+// The autoencoders repeat the code with RepeatVector; the LSTM autoencoder is also declared with
+// the equivalent Reshape (1, 1, u) → UpSampling2D (1, steps) → Reshape (steps, u), which must give
+// the same numbers.
 
 #include <doctest/doctest.h>
 
@@ -26,13 +25,16 @@ namespace {
 const fs::path rnn_dir = fs::path(INNSPECT_TEST_DATA_DIR) / "rnn";
 
 template <class T>
-using LstmAe = Model<T, Input<8, 3>, LSTM<"encoder", 5>, Reshape<"to_image", Shape<1, 1, 5>>,
-                     UpSampling2D<"repeat", UpSize<1, 8>>, Reshape<"to_sequence", Shape<8, 5>>,
+using LstmAe = Model<T, Input<8, 3>, LSTM<"encoder", 5>, RepeatVector<"repeat_vector", 8>,
                      LSTM<"decoder", 4, Recurrent{.return_sequences = true}>,
                      TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
 template <class T>
-using GruAe = Model<T, Input<8, 3>, GRU<"encoder", 5>, Reshape<"to_image", Shape<1, 1, 5>>,
-                    UpSampling2D<"repeat", UpSize<1, 8>>, Reshape<"to_sequence", Shape<8, 5>>,
+using LstmAeUpsampled = Model<T, Input<8, 3>, LSTM<"encoder", 5>, Reshape<"to_image", Shape<1, 1, 5>>,
+                              UpSampling2D<"repeat", UpSize<1, 8>>, Reshape<"to_sequence", Shape<8, 5>>,
+                              LSTM<"decoder", 4, Recurrent{.return_sequences = true}>,
+                              TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
+template <class T>
+using GruAe = Model<T, Input<8, 3>, GRU<"encoder", 5>, RepeatVector<"repeat_vector", 8>,
                     GRU<"decoder", 4, Recurrent{.return_sequences = true, .reset_after = false}>,
                     TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
 template <class T>
@@ -101,6 +103,9 @@ void check_model(const std::string& name, const std::string& out) {
 
 TEST_CASE("fixtures: LSTM autoencoder (encoder, repeat, decoder, TimeDistributed(Dense))") {
     check_model<LstmAe<double>>("lstm_ae", "time_distributed");
+}
+TEST_CASE("fixtures: the LSTM autoencoder with Reshape → UpSampling2D → Reshape for RepeatVector") {
+    check_model<LstmAeUpsampled<double>>("lstm_ae", "time_distributed");
 }
 TEST_CASE("fixtures: GRU autoencoder (reset_after encoder, reset_after=false decoder)") {
     check_model<GruAe<double>>("gru_ae", "time_distributed");

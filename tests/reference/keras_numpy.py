@@ -49,6 +49,24 @@ Layers without weights or with statistics only (Keras 2.2.4, TensorFlow backend,
       f(x) = negative_slope * (x - threshold)  for x <= threshold
   (the backend uses a strict x > threshold; the Keras docs write threshold <= x. They differ only
   at x == threshold with threshold != 0, which the fixtures avoid.)
+
+Dilation and the 1D layers (sequences (batch, steps, channels); used by make_layer1d_fixtures.py):
+
+* Dilation (Conv2D / Conv1D dilation_rate d): the kernel's taps are d apart, so it spans
+  (k - 1) * d + 1 inputs; TensorFlow's geometry uses that span in place of k (valid:
+  out = floor((in - span) / s) + 1; same: out = ceil(in / s), pad_total = max((out - 1) * s +
+  span - in, 0), odd one after). Keras accepts strides > 1 or dilation > 1, not both.
+      y[n, i, j, o] = sum_{a,b,c} xpad[n, i*sh + a*dh, j*sw + b*dw, c] * K[a, b, c, o] + bias[o]
+* Conv1D: kernel [k, in, out]; y[n, t, o] = sum_{a,c} xpad[n, t*s + a*d, c] * K[a, c, o] + bias[o],
+  padding valid / same as above, or "causal": d * (k - 1) zeros before the sequence, none after,
+  then valid (out = ceil(in / s); output t sees inputs <= t*s only).
+* Conv1DTranspose: kernel [k, out, in]; sizes as Conv2DTranspose along one axis; scatter
+  y[n, i*s - pad_before + a, o] += x[n, i, c] * K[a, o, c], then + bias[o] (dilation 1).
+* MaxPooling1D / AveragePooling1D(pool_size, strides=pool_size, padding): the 2D rules along the
+  steps (padding never takes part). GlobalAveragePooling1D / GlobalMaxPooling1D: mean / max over
+  the steps -> (batch, channels).
+* UpSampling1D(size): every step repeated size times. ZeroPadding1D(padding) / Cropping1D(cropping):
+  an int n or (left, right); zeros added / steps removed at the two ends.
 """
 
 from __future__ import annotations
@@ -365,6 +383,180 @@ def relu_layer(x, max_value=None, negative_slope=0.0, threshold=0.0):
         y = np.clip(y, 0.0, max_value)
     if negative_slope != 0.0:
         y = y - negative_slope * negative_part
+    return y
+
+
+# ---------------------------------------------------------------------------------------------
+# dilation and the 1D layers
+# ---------------------------------------------------------------------------------------------
+
+
+def dilated_geometry(size, k, s, d, padding):
+    """A convolution along one axis with k taps d apart: (out, pad_before). Written from the
+    TensorFlow rules with the span (k - 1) * d + 1 in place of k; "causal" pads d * (k - 1) before."""
+    span = (k - 1) * d + 1
+    if padding == "valid":
+        if size < span:
+            raise ValueError(f"valid conv: kernel span {span} larger than input {size}")
+        return (size - span) // s + 1, 0
+    if padding == "same":
+        out = -(-size // s)
+        return out, max((out - 1) * s + span - size, 0) // 2
+    if padding == "causal":
+        padded = size + span - 1
+        return (padded - span) // s + 1, span - 1
+    raise ValueError(f"unknown padding {padding!r}")
+
+
+def conv2d_dilated(x, kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1), bias=None):
+    """Keras Conv2D pre-activation with dilation_rate, one output value at a time."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    n, h, w, cin = x.shape
+    kh, kw, kcin, cout = kernel.shape
+    assert kcin == cin, (x.shape, kernel.shape)
+    sh, sw = _pair(strides)
+    dh, dw = _pair(dilation_rate)
+    assert (sh == 1 and sw == 1) or (dh == 1 and dw == 1), "Keras: strides > 1 with dilation > 1"
+    oh, pt = dilated_geometry(h, kh, sh, dh, padding)
+    ow, pl = dilated_geometry(w, kw, sw, dw, padding)
+    y = np.zeros((n, oh, ow, cout))
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                r = i * sh + a * dh - pt
+                if r < 0 or r >= h:
+                    continue  # a padded zero
+                for b in range(kw):
+                    c = j * sw + b * dw - pl
+                    if c < 0 or c >= w:
+                        continue
+                    y[:, i, j, :] += x[:, r, c, :] @ kernel[a, b]
+    if bias is not None:
+        y = y + np.asarray(bias, dtype=np.float64)
+    return y
+
+
+def conv1d(x, kernel, strides=1, padding="valid", dilation_rate=1, bias=None):
+    """Keras Conv1D pre-activation. x: (n, steps, cin); kernel: (k, cin, cout)."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    n, steps, cin = x.shape
+    k, kcin, cout = kernel.shape
+    assert kcin == cin, (x.shape, kernel.shape)
+    s, d = int(strides), int(dilation_rate)
+    assert s == 1 or d == 1, "Keras: strides > 1 with dilation > 1"
+    out, before = dilated_geometry(steps, k, s, d, padding)
+    y = np.zeros((n, out, cout))
+    for t in range(out):
+        for a in range(k):
+            src = t * s + a * d - before
+            if 0 <= src < steps:
+                for o in range(cout):
+                    for c in range(cin):
+                        y[:, t, o] += x[:, src, c] * kernel[a, c, o]
+    if bias is not None:
+        y = y + np.asarray(bias, dtype=np.float64)
+    return y
+
+
+def conv1d_transpose(x, kernel, strides=1, padding="valid", bias=None):
+    """Keras Conv1DTranspose pre-activation. x: (n, steps, cin); kernel: (k, cout, cin)."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    n, steps, cin = x.shape
+    k, cout, kcin = kernel.shape
+    assert kcin == cin, (x.shape, kernel.shape)
+    s = int(strides)
+    out, before, _ = conv_transpose_geometry(steps, k, s, padding)
+    y = np.zeros((n, out, cout))
+    for i in range(steps):
+        for a in range(k):
+            t = i * s - before + a
+            if 0 <= t < out:
+                for o in range(cout):
+                    for c in range(cin):
+                        y[:, t, o] += x[:, i, c] * kernel[a, o, c]
+    if bias is not None:
+        y = y + np.asarray(bias, dtype=np.float64)
+    return y
+
+
+def _pool1d(x, pool_size, strides, padding, reduce_max):
+    x = np.asarray(x, dtype=np.float64)
+    n, steps, c = x.shape
+    p = int(pool_size)
+    s = int(strides) if strides is not None else p
+    out, before, _ = conv_geometry(steps, p, s, padding)
+    y = np.zeros((n, out, c))
+    for t in range(out):
+        lo, hi = max(t * s - before, 0), min(t * s - before + p, steps)
+        assert hi > lo
+        for ch in range(c):
+            vals = [x[:, q, ch] for q in range(lo, hi)]
+            if reduce_max:
+                m = vals[0].copy()
+                for v in vals[1:]:
+                    m = np.maximum(m, v)
+                y[:, t, ch] = m
+            else:
+                y[:, t, ch] = sum(vals) / float(hi - lo)
+    return y
+
+
+def max_pooling1d(x, pool_size=2, strides=None, padding="valid"):
+    return _pool1d(x, pool_size, strides, padding, True)
+
+
+def average_pooling1d(x, pool_size=2, strides=None, padding="valid"):
+    return _pool1d(x, pool_size, strides, padding, False)
+
+
+def global_average_pooling1d(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x.sum(axis=1) / x.shape[1]
+
+
+def global_max_pooling1d(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x.max(axis=1)
+
+
+def up_sampling1d(x, size=2):
+    """y[n, t, c] = x[n, t // size, c]."""
+    x = np.asarray(x, dtype=np.float64)
+    n, steps, c = x.shape
+    y = np.zeros((n, steps * size, c))
+    for t in range(steps * size):
+        y[:, t, :] = x[:, t // size, :]
+    return y
+
+
+def _two(v):
+    """int | (left, right) -> (left, right)."""
+    if isinstance(v, int):
+        return (v, v)
+    return (int(v[0]), int(v[1]))
+
+
+def zero_padding1d(x, padding=1):
+    x = np.asarray(x, dtype=np.float64)
+    left, right = _two(padding)
+    n, steps, c = x.shape
+    y = np.zeros((n, left + steps + right, c))
+    for t in range(steps):
+        y[:, left + t, :] = x[:, t, :]
+    return y
+
+
+def cropping1d(x, cropping=(1, 1)):
+    x = np.asarray(x, dtype=np.float64)
+    left, right = _two(cropping)
+    n, steps, c = x.shape
+    assert left + right < steps, "crops away the whole input"
+    y = np.zeros((n, steps - left - right, c))
+    for t in range(steps - left - right):
+        y[:, t, :] = x[:, left + t, :]
     return y
 
 

@@ -122,4 +122,21 @@ Trace<typename M::scalar> check_model_against_case(const M& m, const fs::path& d
     return t;
 }
 
+/// A one-layer case directory (the layer is called as in `Spec`, usually "l"): the model
+/// `InputSpec → Spec` in double and in float, weights loaded by name, every output and
+/// pre-activation compared with the reference.
+template <class InputSpec, class Spec>
+void check_single_layer_case(const fs::path& dir) {
+    {
+        Model<double, InputSpec, Spec> m;
+        load_model_weights(m, dir);
+        check_model_against_case(m, dir);
+    }
+    {
+        Model<float, InputSpec, Spec> m;
+        load_model_weights(m, dir);
+        check_model_against_case(m, dir);
+    }
+}
+
 }  // namespace innspect::test

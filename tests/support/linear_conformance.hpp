@@ -48,8 +48,24 @@ std::vector<std::int64_t> expected_kernel_shape() {
     if constexpr (L::keras_class == "Dense") return {In::c, L::units};
     else if constexpr (L::keras_class == "Conv2D")
         return {L::kernel_size::h, L::kernel_size::w, In::c, L::filters};
+    else if constexpr (L::keras_class == "Conv1D")
+        return {L::kernel_size::w, In::c, L::filters};
+    else if constexpr (L::keras_class == "Conv1DTranspose")
+        return {L::kernel_size::w, L::filters, In::c};
     else
         return {L::kernel_size::h, L::kernel_size::w, L::filters, In::c};
+}
+
+/// The dilation of a layer (1, 1 for those without one).
+template <class L>
+constexpr int dilation_h() {
+    if constexpr (requires { L::dilation::h; }) return L::dilation::h;
+    else return 1;
+}
+template <class L>
+constexpr int dilation_w() {
+    if constexpr (requires { L::dilation::w; }) return L::dilation::w;
+    else return 1;
 }
 template <class L>
 std::vector<std::int64_t> expected_output_shape() {
@@ -60,11 +76,16 @@ std::vector<std::int64_t> expected_output_shape() {
     } else {
         using K = typename L::kernel_size;
         using S = typename L::strides;
-        constexpr bool t = L::keras_class == "Conv2DTranspose";
-        const auto ax = [](int in, int k, int s) {
-            return t ? keras_conv_transpose_axis(in, k, s, L::padding).out : keras_conv_axis(in, k, s, L::padding).out;
+        constexpr bool t = L::keras_class == "Conv2DTranspose" || L::keras_class == "Conv1DTranspose";
+        const auto ax = [](int in, int k, int s, int d) {
+            return t ? keras_conv_transpose_axis(in, k, s, L::padding).out : keras_conv_axis(in, k, s, L::padding, d).out;
         };
-        return {ax(In::h, K::h, S::h), ax(In::w, K::w, S::w), L::filters};
+        if constexpr (L::keras_class == "Conv1D" || L::keras_class == "Conv1DTranspose") {
+            static_assert(In::rank == 2);
+            return {ax(In::w, K::w, S::w, dilation_w<L>()), L::filters};
+        } else {
+            return {ax(In::h, K::h, S::h, dilation_h<L>()), ax(In::w, K::w, S::w, dilation_w<L>()), L::filters};
+        }
     }
 }
 
@@ -78,9 +99,9 @@ Batch<double> reference_apply(const Batch<T>& x, const LinearParams<T>& p) {
     } else {
         using K = typename L::kernel_size;
         using S = typename L::strides;
-        if constexpr (L::keras_class == "Conv2D")
+        if constexpr (L::keras_class == "Conv2D" || L::keras_class == "Conv1D")
             return ref_conv2d(x, In::h, In::w, In::c, p.kernel.data(), K::h, K::w, L::filters, S::h, S::w, L::padding,
-                              bias);
+                              bias, dilation_h<L>(), dilation_w<L>());
         else
             return ref_conv2d_transpose(x, In::h, In::w, In::c, p.kernel.data(), K::h, K::w, L::filters, S::h, S::w,
                                         L::padding, bias);
@@ -95,7 +116,8 @@ std::string describe_linear() {
     if constexpr (L::keras_class != "Dense") {
         d += " kernel (" + std::to_string(L::kernel_size::h) + "," + std::to_string(L::kernel_size::w) + ") strides (" +
              std::to_string(L::strides::h) + "," + std::to_string(L::strides::w) + ") " +
-             (L::padding == Padding::valid ? "valid" : "same");
+             padding_name(L::padding) + " dilation (" + std::to_string(dilation_h<L>()) + "," +
+             std::to_string(dilation_w<L>()) + ")";
         d += detail::im2col_is_identity(L::conv_geometry()) ? " [im2col identity path]" : " [im2col path]";
     }
     d += std::string(" bias ") + (L::use_bias ? "on" : "off") + " activation " + std::string(L::activation::name);

@@ -181,10 +181,13 @@ Batch<double> ref_activation_batch(const Batch<T>& z, int channels) {
 struct AxisGeometry {
     int out, pad_before;
 };
-inline AxisGeometry keras_conv_axis(int in, int k, int s, Padding p) {
-    if (p == Padding::valid) return {(in - k) / s + 1, 0};
+/// k taps d apart span (k − 1)·d + 1 inputs. Causal (Conv1D): d·(k − 1) zeros before, then valid.
+inline AxisGeometry keras_conv_axis(int in, int k, int s, Padding p, int d = 1) {
+    const int span = (k - 1) * d + 1;
+    if (p == Padding::valid) return {(in - span) / s + 1, 0};
+    if (p == Padding::causal) return {(in + span - 1 - span) / s + 1, span - 1};
     const int out = (in + s - 1) / s;
-    const int total = std::max((out - 1) * s + k - in, 0);
+    const int total = std::max((out - 1) * s + span - in, 0);
     return {out, total / 2};
 }
 inline AxisGeometry keras_conv_transpose_axis(int in, int k, int s, Padding p) {
@@ -192,12 +195,12 @@ inline AxisGeometry keras_conv_transpose_axis(int in, int k, int s, Padding p) {
     return {in * s, std::max(k - s, 0) / 2};
 }
 
-/// Conv2D: y[n,i,j,o] = Σ_{a,b,c} xpad[n, i·sh + a, j·sw + b, c] K[a,b,c,o] (+ bias[o]).
-/// `kernel` holds K in Keras's C order [kh, kw, in, out].
+/// Conv2D: y[n,i,j,o] = Σ_{a,b,c} xpad[n, i·sh + a·dh, j·sw + b·dw, c] K[a,b,c,o] (+ bias[o]).
+/// `kernel` holds K in Keras's C order [kh, kw, in, out] (Conv1D: [k, in, out], H = kh = 1).
 template <class T>
 Batch<double> ref_conv2d(const Batch<T>& x, int H, int W, int C, const T* kernel, int kh, int kw, int F, int sh, int sw,
-                         Padding p, const T* bias) {
-    const AxisGeometry gh = keras_conv_axis(H, kh, sh, p), gw = keras_conv_axis(W, kw, sw, p);
+                         Padding p, const T* bias, int dh = 1, int dw = 1) {
+    const AxisGeometry gh = keras_conv_axis(H, kh, sh, p, dh), gw = keras_conv_axis(W, kw, sw, p, dw);
     Batch<double> y = Batch<double>::Zero(x.rows(), gh.out * gw.out * F);
     for (Eigen::Index n = 0; n < x.rows(); ++n)
         for (int i = 0; i < gh.out; ++i)
@@ -206,7 +209,7 @@ Batch<double> ref_conv2d(const Batch<T>& x, int H, int W, int C, const T* kernel
                     double acc = bias ? static_cast<double>(bias[o]) : 0.0;
                     for (int a = 0; a < kh; ++a)
                         for (int b = 0; b < kw; ++b) {
-                            const int ih = i * sh + a - gh.pad_before, iw = j * sw + b - gw.pad_before;
+                            const int ih = i * sh + a * dh - gh.pad_before, iw = j * sw + b * dw - gw.pad_before;
                             if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
                             for (int c = 0; c < C; ++c)
                                 acc += static_cast<double>(x(n, (ih * W + iw) * C + c)) *

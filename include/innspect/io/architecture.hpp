@@ -10,9 +10,9 @@
 /// filters / units, kernel, strides, padding, activation (for ReLU-like activations also
 /// max_value, negative_slope, threshold; alpha for LeakyReLU), use_bias, pool_size,
 /// target_shape, padding and cropping amounts, upsampling size, batch-norm epsilon / center /
-/// scale, dropout rate — and the settings innspect does not run (dilation_rate ≠ 1,
-/// channels_first, Conv2DTranspose output_padding, bilinear upsampling, batch normalisation over
-/// another axis). A field of the wrong type in the file is an io_error naming layer and field.
+/// scale, dropout rate, dilation_rate, Concatenate's axis, which layers each layer reads — and the
+/// settings innspect does not run (a transposed convolution's dilation_rate ≠ 1, channels_first,
+/// Conv2DTranspose output_padding, bilinear upsampling, batch normalisation over another axis). A field of the wrong type in the file is an io_error naming layer and field.
 /// Activation(relu), ReLU() and a fused relu are the same function: Activation / ReLU /
 /// LeakyReLU layers are compared by their activation, not their class name.
 ///
@@ -206,7 +206,11 @@ public:
                     break;
                 }
                 case FieldType::shape: {
-                    if (v == nullptr) break;
+                    if (v == nullptr) {
+                        // null / absent: Keras's default when it has one (PReLU's shared_axes: none)
+                        if (f.has_fallback) out.numbers(f.name(), {});
+                        break;
+                    }
                     if (!v->is_array()) fail(f, "should be a list of sizes, it is " + v->dump());
                     std::vector<double> n;
                     for (const auto& e : *v) n.push_back(number(e, f));

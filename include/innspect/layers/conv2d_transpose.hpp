@@ -1,9 +1,14 @@
 #pragma once
 /// \file
 /// Keras `Conv2DTranspose(filters, kernel_size, strides, padding, activation, use_bias)`,
-/// channels-last, kernel stored [kh, kw, filters, in], no output_padding, no dilation.
+/// channels-last, kernel stored [kh, kw, filters, in], no output_padding, no dilation; and
+/// `detail::ConvTransposeLayer`, the bound transposed convolution Conv2DTranspose and
+/// Conv1DTranspose share.
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -18,109 +23,123 @@
 namespace innspect {
 
 namespace detail {
-/// Conv2D's fields and output_padding, which innspect runs only as Keras's default (None).
-inline constexpr auto conv2d_transpose_fields = [] {
-    std::array<KerasField, conv_fields.size() + 1> f{};
-    for (std::size_t i = 0; i < conv_fields.size(); ++i) f[i] = conv_fields[i];
+/// A transposed convolution's fields over `Dims` axes: the convolution's (dilation_rate run at 1
+/// only) and output_padding, which innspect runs only as Keras's default (None).
+template <int Dims>
+inline constexpr auto conv_transpose_fields_of = [] {
+    constexpr const auto& conv = conv_fields_of<Dims, false>;
+    std::array<KerasField, conv.size() + 1> f{};
+    for (std::size_t i = 0; i < conv.size(); ++i) f[i] = conv[i];
     f.back() = {.key = "output_padding", .type = FieldType::raw, .requirement = "supports none (null) only", .accepted = "null"};
     return f;
 }();
+
+/// Output length of a Keras transposed convolution along one axis (output_padding None, no
+/// dilation): valid → in·s + max(k − s, 0), same → in·s.
+constexpr int conv_transpose_out_length(int in, int k, int s, Padding p) {
+    return p == Padding::valid ? in * s + std::max(k - s, 0) : in * s;
+}
+
+/// A transposed convolution bound to T and In: what Conv2DTranspose and Conv1DTranspose declare.
+/// `Spec` gives what ConvLayer's does; its `geometry<In>()` is the geometry of the convolution this
+/// layer is the adjoint of (from this layer's output back to its input).
+///
+///   apply(x, P)            = col2im(x·Kᵀ) (+ b)
+///   apply_transposed(s, P) = im2col(s)·K
+template <class Spec, class T, ShapeType In>
+class ConvTransposeLayer
+    : public LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>,
+      public ConvLayerMembers<Spec, In> {
+    using base = LinearLayerBase<ConvTransposeLayer<Spec, T, In>, T, typename Spec::activation>;
+    using members = ConvLayerMembers<Spec, In>;
+    static constexpr ConvGeometry g = members::geometry;
+    static constexpr int F = Spec::filters;
+    static_assert(g.out_h == In::h && g.out_w == In::w, "ConvTransposeLayer: inconsistent geometry");
+
+public:
+    using typename members::output_shape;
+
+    ConvTransposeLayer() : base(g.patch(), In::c, F, Spec::use_bias) {}
+
+    /// The kernel's rows run over (kh, kw, filters), the filter fastest: the output channel
+    /// of row r is r mod filters.
+    static LinearParams<T> scale_output_channels(const LinearParams<T>& p, const Vector<T>& k) {
+        LinearParams<T> s = p;
+        for (Eigen::Index r = 0; r < s.kernel.rows(); ++r) s.kernel.row(r) *= k(r % k.size());
+        if (p.has_bias) s.bias = p.bias.cwiseProduct(k);
+        return s;
+    }
+
+    Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+        base::check_input(x, In::size, "input");
+        const Eigen::Index rows = x.rows() * g.pixels_out();  // input pixels of this layer
+        Eigen::Map<const Matrix<T>> xm(x.data(), rows, In::c);
+        Batch<T> z(x.rows(), output_shape::size);
+        if constexpr (im2col_is_identity(g)) {
+            Eigen::Map<Matrix<T>>(z.data(), rows, g.patch()).noalias() = xm * p.kernel.transpose();
+        } else {
+            const Matrix<T> cols = xm * p.kernel.transpose();
+            col2im(g, cols.data(), x.rows(), z.data());
+        }
+        if (p.has_bias) {
+            Eigen::Map<Matrix<T>> zm(z.data(), x.rows() * g.pixels_in(), F);
+            zm.rowwise() += p.bias.transpose();
+        }
+        return z;
+    }
+
+    Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+        base::check_input(s, output_shape::size, "relevance/gradient at the output");
+        const Eigen::Index rows = s.rows() * g.pixels_out();
+        Batch<T> c(s.rows(), In::size);
+        Eigen::Map<Matrix<T>> cm(c.data(), rows, In::c);
+        if constexpr (im2col_is_identity(g)) {
+            cm.noalias() = Eigen::Map<const Matrix<T>>(s.data(), rows, g.patch()) * p.kernel;
+        } else {
+            Matrix<T> cols(rows, g.patch());
+            im2col(g, s.data(), s.rows(), cols.data());
+            cm.noalias() = cols * p.kernel;
+        }
+        return c;
+    }
+};
+
 }  // namespace detail
+
 /// Keras's Conv2DTranspose config.
-inline constexpr KerasSchema conv2d_transpose_schema{"Conv2DTranspose", detail::conv2d_transpose_fields};
+inline constexpr KerasSchema conv2d_transpose_schema{"Conv2DTranspose", detail::conv_transpose_fields_of<2>};
 
 /// Keras Conv2DTranspose: the adjoint of the Conv2D (same kernel, strides, padding) that maps its
 /// output back to its input. Output length per axis, as Keras computes it: valid → in·s + max(k − s, 0),
-/// same → in·s. `apply(x, P)` = col2im(x·Kᵀ) (+ b); `apply_transposed(s, P)` = im2col(s)·K.
+/// same → in·s. The bound layer is `detail::ConvTransposeLayer` (above).
 template <fixed_string Name, int Filters, class K, ActivationFunction Act = Linear, class S = Strides<1, 1>,
           Padding P = Padding::valid, bool UseBias = true>
-struct Conv2DTranspose {
+struct Conv2DTranspose
+    : detail::ConvSpecBase<Name, conv2d_transpose_schema, Filters, K, Act, S, P, UseBias, Dilation<1, 1>, false> {
     static_assert(Filters > 0, "Conv2DTranspose: filters must be positive");
-    static constexpr std::string_view name = Name.view();
-    static constexpr const KerasSchema& keras = conv2d_transpose_schema;
-    static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues& v) { detail::conv_keras_values<Filters, K, Act, S, P, UseBias>(v); }
-
-    static constexpr int out_length(int in, int k, int s) {
-        return P == Padding::valid ? in * s + std::max(k - s, 0) : in * s;
-    }
+    static_assert(K::rank == 2 && S::rank == 2,
+                  "Conv2DTranspose: kernel and strides take two sizes (height, width)");
+    static_assert(P != Padding::causal, "Conv2DTranspose: causal padding exists for Conv1D only");
 
     /// The geometry of the Conv2D this layer is the adjoint of: from the output image to the input.
     template <ShapeType In>
     static constexpr detail::ConvGeometry geometry() {
         static_assert(In::rank == 3, "Conv2DTranspose needs an image input (height, width, channels)");
-        return detail::conv_geometry(out_length(In::h, K::h, S::h), out_length(In::w, K::w, S::w), Filters,
-                                     K::h, K::w, S::h, S::w, P);
+        return detail::conv_geometry(detail::conv_transpose_out_length(In::h, K::h, S::h, P),
+                                     detail::conv_transpose_out_length(In::w, K::w, S::w, P), Filters, K::h, K::w,
+                                     S::h, S::w, P);
     }
 
     template <ShapeType In>
     using output_shape_for = Shape<geometry<In>().in_h, geometry<In>().in_w, Filters>;
 
+    template <ShapeType In>
+    static std::vector<std::int64_t> kernel_shape() {
+        return {K::h, K::w, Filters, In::c};
+    }
+
     template <class T, ShapeType In>
-    class layer : public detail::LinearLayerBase<layer<T, In>, T, Act> {
-        using base = detail::LinearLayerBase<layer<T, In>, T, Act>;
-        static constexpr detail::ConvGeometry g = geometry<In>();
-        static_assert(g.out_h == In::h && g.out_w == In::w, "Conv2DTranspose: inconsistent geometry");
-
-    public:
-        static constexpr std::string_view name = Conv2DTranspose::name;
-        static constexpr std::string_view keras_class = Conv2DTranspose::keras_class;
-        static constexpr RuleFamily family = RuleFamily::convolution;
-        static constexpr bool use_bias = UseBias;
-        static constexpr int filters = Filters;
-        static constexpr Padding padding = P;
-        using kernel_size = K;
-        using strides = S;
-        using input_shape = In;
-        using output_shape = output_shape_for<In>;
-
-        layer() : base(g.patch(), In::c, Filters, UseBias) {}
-
-        static std::vector<std::int64_t> kernel_shape() { return {K::h, K::w, Filters, In::c}; }
-        static constexpr const detail::ConvGeometry& conv_geometry() { return g; }
-
-        /// The kernel's rows run over (kh, kw, filters), the filter fastest: the output channel
-        /// of row r is r mod filters.
-        static LinearParams<T> scale_output_channels(const LinearParams<T>& p, const Vector<T>& k) {
-            LinearParams<T> s = p;
-            for (Eigen::Index r = 0; r < s.kernel.rows(); ++r) s.kernel.row(r) *= k(r % k.size());
-            if (p.has_bias) s.bias = p.bias.cwiseProduct(k);
-            return s;
-        }
-
-        Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
-            base::check_input(x, In::size, "input");
-            const Eigen::Index rows = x.rows() * g.pixels_out();  // input pixels of this layer
-            Eigen::Map<const Matrix<T>> xm(x.data(), rows, In::c);
-            Batch<T> z(x.rows(), output_shape::size);
-            if constexpr (detail::im2col_is_identity(g)) {
-                Eigen::Map<Matrix<T>>(z.data(), rows, g.patch()).noalias() = xm * p.kernel.transpose();
-            } else {
-                const Matrix<T> cols = xm * p.kernel.transpose();
-                detail::col2im(g, cols.data(), x.rows(), z.data());
-            }
-            if (p.has_bias) {
-                Eigen::Map<Matrix<T>> zm(z.data(), x.rows() * g.pixels_in(), Filters);
-                zm.rowwise() += p.bias.transpose();
-            }
-            return z;
-        }
-
-        Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
-            base::check_input(s, output_shape::size, "relevance/gradient at the output");
-            const Eigen::Index rows = s.rows() * g.pixels_out();
-            Batch<T> c(s.rows(), In::size);
-            Eigen::Map<Matrix<T>> cm(c.data(), rows, In::c);
-            if constexpr (detail::im2col_is_identity(g)) {
-                cm.noalias() = Eigen::Map<const Matrix<T>>(s.data(), rows, g.patch()) * p.kernel;
-            } else {
-                Matrix<T> cols(rows, g.patch());
-                detail::im2col(g, s.data(), s.rows(), cols.data());
-                cm.noalias() = cols * p.kernel;
-            }
-            return c;
-        }
-    };
+    using layer = detail::ConvTransposeLayer<Conv2DTranspose, T, In>;
 };
 
 }  // namespace innspect

@@ -9,6 +9,8 @@
 
 #include "innspect/layers/activation.hpp"
 #include "innspect/layers/batch_normalization.hpp"
+#include "innspect/layers/conv1d.hpp"
+#include "innspect/layers/conv1d_transpose.hpp"
 #include "innspect/layers/bidirectional.hpp"
 #include "innspect/layers/conv2d.hpp"
 #include "innspect/layers/conv2d_transpose.hpp"
@@ -18,9 +20,14 @@
 #include "innspect/layers/gru.hpp"
 #include "innspect/layers/lstm.hpp"
 #include "innspect/layers/merge.hpp"
+#include "innspect/layers/permute.hpp"
 #include "innspect/layers/pooling.hpp"
+#include "innspect/layers/prelu.hpp"
+#include "innspect/layers/repeat_vector.hpp"
+#include "innspect/layers/pooling1d.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
+#include "innspect/layers/resampling1d.hpp"
 #include "innspect/layers/simple_rnn.hpp"
 #include "innspect/layers/time_distributed.hpp"
 
@@ -52,6 +59,18 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &average_schema,
     &maximum_schema,
     &concatenate_schema,
+    &repeat_vector_schema,
+    &permute_schema,
+    &prelu_schema,
+    &conv1d_schema,
+    &conv1d_transpose_schema,
+    &max_pooling1d_schema,
+    &average_pooling1d_schema,
+    &global_average_pooling1d_schema,
+    &global_max_pooling1d_schema,
+    &up_sampling1d_schema,
+    &zero_padding1d_schema,
+    &cropping1d_schema,
     &lstm_schema,
     &gru_schema,
     &simple_rnn_schema,

@@ -22,6 +22,7 @@
 #include "innspect/core/weights.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/conv_options.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {
@@ -42,11 +43,10 @@ inline constexpr KerasSchema average_pooling2d_schema{"AveragePooling2D", detail
 inline constexpr KerasSchema global_average_pooling2d_schema{"GlobalAveragePooling2D", detail::global_pooling_fields};
 inline constexpr KerasSchema global_max_pooling2d_schema{"GlobalMaxPooling2D", detail::global_pooling_fields};
 
-/// Pool size (height, width), Keras's `pool_size`.
-template <int H, int W>
-struct PoolSize {
-    static_assert(H > 0 && W > 0, "PoolSize: both sizes must be positive");
-    static constexpr int h = H, w = W;
+/// Pool size, Keras's `pool_size`: `PoolSize<h, w>` (2D) or `PoolSize<n>` (1D, pooling1d.hpp).
+template <int... N>
+struct PoolSize : detail::AxisSizes<N...> {
+    static_assert(((N > 0) && ...), "PoolSize: every size must be positive");
 };
 
 namespace detail {
@@ -87,6 +87,7 @@ protected:
 template <fixed_string Name, class Pool, class S, Padding P, bool Max>
 struct PoolingSpec {
     using strides = std::conditional_t<std::is_void_v<S>, Pool, S>;
+    static_assert(P != Padding::causal, "Pooling: causal padding exists for Conv1D only");
     static constexpr std::string_view name = Name.view();
     static constexpr const KerasSchema& keras = Max ? max_pooling2d_schema : average_pooling2d_schema;
     static constexpr std::string_view keras_class = keras.keras_class;
@@ -195,11 +196,15 @@ struct PoolingSpec {
 
 /// Keras MaxPooling2D(pool_size, strides = pool_size, padding).
 template <fixed_string Name, class Pool = PoolSize<2, 2>, class S = void, Padding P = Padding::valid>
-struct MaxPooling2D : detail::PoolingSpec<Name, Pool, S, P, true> {};
+struct MaxPooling2D : detail::PoolingSpec<Name, Pool, S, P, true> {
+    static_assert(Pool::rank == 2, "MaxPooling2D: PoolSize takes two sizes (height, width)");
+};
 
 /// Keras AveragePooling2D(pool_size, strides = pool_size, padding).
 template <fixed_string Name, class Pool = PoolSize<2, 2>, class S = void, Padding P = Padding::valid>
-struct AveragePooling2D : detail::PoolingSpec<Name, Pool, S, P, false> {};
+struct AveragePooling2D : detail::PoolingSpec<Name, Pool, S, P, false> {
+    static_assert(Pool::rank == 2, "AveragePooling2D: PoolSize takes two sizes (height, width)");
+};
 
 /// Keras GlobalAveragePooling2D: (h, w, c) → (c,), the mean over all pixels.
 template <fixed_string Name>

@@ -15,6 +15,7 @@
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/conv_options.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {
@@ -37,11 +38,10 @@ inline constexpr KerasSchema up_sampling2d_schema{"UpSampling2D", detail::up_sam
 inline constexpr KerasSchema zero_padding2d_schema{"ZeroPadding2D", detail::zero_padding2d_fields};
 inline constexpr KerasSchema cropping2d_schema{"Cropping2D", detail::cropping2d_fields};
 
-/// Upsampling factors (height, width), Keras's `size`.
-template <int H, int W>
-struct UpSize {
-    static_assert(H > 0 && W > 0, "UpSize: both factors must be positive");
-    static constexpr int h = H, w = W;
+/// Upsampling factors, Keras's `size`: `UpSize<h, w>` (2D) or `UpSize<n>` (1D, resampling1d.hpp).
+template <int... N>
+struct UpSize : detail::AxisSizes<N...> {
+    static_assert(((N > 0) && ...), "UpSize: every factor must be positive");
 };
 
 namespace detail {
@@ -96,6 +96,7 @@ private:
 /// Keras UpSampling2D(size, interpolation="nearest").
 template <fixed_string Name, class Size = UpSize<2, 2>>
 struct UpSampling2D {
+    static_assert(Size::rank == 2, "UpSampling2D: UpSize takes two factors (height, width)");
     static constexpr std::string_view name = Name.view();
     static constexpr const KerasSchema& keras = up_sampling2d_schema;
     static constexpr std::string_view keras_class = keras.keras_class;

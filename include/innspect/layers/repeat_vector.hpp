@@ -1,0 +1,95 @@
+#pragma once
+/// \file
+/// Keras `RepeatVector(n)`: a vector (F,) repeated n times, giving the sequence (n, F).
+///
+///   input  row b:  [ x_0 .. x_{F-1} ]
+///   output row b:  [ x_0 .. x_{F-1} | x_0 .. x_{F-1} | ... ]      n copies, step-major (Keras (n, F))
+///
+/// It changes the number of values, so relevance cannot pass through: gradient and relevance are
+/// summed over the copies (design.md §5), R_f = Σ_k R_{k,f}, which conserves Σ R exactly.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "innspect/core/errors.hpp"
+#include "innspect/core/fixed_string.hpp"
+#include "innspect/core/layer_traits.hpp"
+#include "innspect/core/shape.hpp"
+#include "innspect/core/tensor.hpp"
+#include "innspect/core/weights.hpp"
+#include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/keras_schema.hpp"
+
+namespace innspect {
+
+namespace detail {
+inline constexpr KerasField repeat_vector_fields[] = {{.key = "n"}};
+}  // namespace detail
+/// Keras's RepeatVector config.
+inline constexpr KerasSchema repeat_vector_schema{"RepeatVector", detail::repeat_vector_fields};
+
+/// Keras RepeatVector(n): (F,) → (n, F), a `Shape<N, F>` sequence.
+template <fixed_string Name, int N>
+struct RepeatVector {
+    static_assert(N > 0, "RepeatVector: n must be positive");
+    static constexpr std::string_view name = Name.view();
+    static constexpr const KerasSchema& keras = repeat_vector_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    static void keras_values(KerasValues& v) { v.numbers("n", {N}); }
+    static constexpr int n = N;
+
+    template <ShapeType In>
+    static constexpr bool check() {
+        static_assert(In::rank == 1, "RepeatVector needs a vector input (features,)");
+        return true;
+    }
+    template <ShapeType In>
+        requires(check<In>())
+    using output_shape_for = Shape<N, In::size>;
+
+    template <class T, ShapeType In>
+    struct layer {
+        using scalar = T;
+        using activation = Linear;
+        using input_shape = In;
+        using output_shape = output_shape_for<In>;
+        static constexpr std::string_view name = RepeatVector::name;
+        static constexpr std::string_view keras_class = RepeatVector::keras_class;
+        static constexpr bool pre_is_input = false;
+        static constexpr LrpPolicy lrp = LrpPolicy::own_rule;
+        static constexpr RuleFamily family = RuleFamily::none;
+        static constexpr std::string_view lrp_rule_name = "sum over the copies";
+        static constexpr int n = N;
+
+        std::vector<WeightRef<T>> weights() { return {}; }
+        void check_finite() const {}
+
+        /// out = [x, x, ..., x] (n copies).
+        void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
+            check(x, In::size, "input");
+            pre.resize(0, 0);
+            out = x.replicate(1, N);
+        }
+
+        /// Gradient w.r.t. the input: the sum of the n copies' gradients.
+        Batch<T> backward_linear(const Batch<T>& g) const {
+            check(g, output_shape::size, "gradient/relevance at the output");
+            Batch<T> s = g.leftCols(In::size);
+            for (int k = 1; k < N; ++k) s += g.middleCols(static_cast<Eigen::Index>(k) * In::size, In::size);
+            return s;
+        }
+
+        /// Relevance: summed over the copies, R_f = Σ_k R_{k,f} (conserves Σ R).
+        Batch<T> lrp_backward(const Batch<T>&, const Batch<T>& r) const { return backward_linear(r); }
+
+    private:
+        static void check(const Batch<T>& x, int expected, const char* what) {
+            if (x.cols() != expected)
+                throw shape_error(std::string(name) + ": " + what + " has " + std::to_string(x.cols()) +
+                                  " features per sample, expected " + std::to_string(expected));
+        }
+    };
+};
+
+}  // namespace innspect
