@@ -277,7 +277,7 @@ TEST_CASE("architecture: config variants Keras writes") {
             {"name": "c", "class_name": "Conv2D", "config": {"filters": 2, "kernel_size": [3, 3], "activation": "relu"},
              "inbound_nodes": [[["i", 0, 0, {}]]]},
             {"name": "dropout_3", "class_name": "Dropout", "config": {"rate": 0.1}, "inbound_nodes": [[["c", 0, 0, {}]]]},
-            {"name": "f", "class_name": "LSTM", "config": {"units": 4}, "inbound_nodes": [[["dropout_3", 0, 0, {}]]]},
+            {"name": "f", "class_name": "ConvLSTM2D", "config": {"filters": 4}, "inbound_nodes": [[["dropout_3", 0, 0, {}]]]},
             {"name": "add_1", "class_name": "Add", "config": {}, "inbound_nodes": [[["f", 0, 0, {}], ["j", 0, 0, {}]]]},
             {"name": "d", "class_name": "Dense", "config": {"units": 3, "activation": "softmax"},
              "inbound_nodes": [[["add_1", 0, 0, {}]]]}],
@@ -285,7 +285,7 @@ TEST_CASE("architecture: config variants Keras writes") {
               lines({
                   "inputs: 1 in C++, 2 in the file (i, j)",
                   "dropout_3: Dropout in the file, not in C++",
-                  "f: type Flatten in C++, LSTM in the file (innspect has no such layer)",
+                  "f: type Flatten in C++, ConvLSTM2D in the file (innspect has no such layer)",
                   "add_1: Add in the file, not in C++",
                   "d: input f in C++, add_1 in the file",
               }));

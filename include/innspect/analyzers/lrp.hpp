@@ -23,6 +23,7 @@
 #include "innspect/composites/composite.hpp"
 #include "innspect/core/concepts.hpp"
 #include "innspect/core/errors.hpp"
+#include "innspect/rules/epsilon.hpp"
 #include "innspect/rules/rule.hpp"
 #include "innspect/targets/target.hpp"
 
@@ -126,6 +127,21 @@ private:
         return 1e-6;
     }
 
+    /// A layer with linear maps inside (a recurrent cell) runs the composite's rule for it on
+    /// them: the rule of the first matching entry, Epsilon() (ε = 1e-6) when none matches.
+    template <std::size_t I, class L>
+    LrpStep<T> rule_taking_step(const L& layer, const Batch<T>& x, const Batch<T>& r, std::string& rule_name) const {
+        constexpr std::size_t k = Comp::match(Model::layer_infos(), I);
+        auto run = [&](const auto& rule) {
+            rule_name = std::string(L::lrp_rule_name) + "; " + rule.name() + " on its linear maps";
+            return layer.lrp_backward(x, r, rule, caches_[I]);
+        };
+        if constexpr (k < std::tuple_size_v<decltype(composite_.entries)>)
+            return run(std::get<k>(composite_.entries).rule);
+        else
+            return run(Epsilon());
+    }
+
     template <class Index, class L>
     Batch<T> step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
                   ConservationReport& report) const {
@@ -139,7 +155,11 @@ private:
             out = std::move(s.relevance);
             c.bias_absorbed = s.bias_absorbed;
         } else if constexpr (L::lrp == LrpPolicy::own_rule) {
-            if constexpr (requires { layer.lrp_backward(trace.input_of(0), r, T(0)); }) {
+            if constexpr (requires { L::lrp_takes_rule; }) {
+                auto s = rule_taking_step<i>(layer, trace.input_of(static_cast<int>(i)), r, c.rule);
+                out = std::move(s.relevance);
+                c.bias_absorbed = s.bias_absorbed;
+            } else if constexpr (requires { layer.lrp_backward(trace.input_of(0), r, T(0)); }) {
                 // A rule with a stabiliser (a merge's proportional split) takes the epsilon of
                 // the composite's rule for this layer, 1e-6 when that rule has none.
                 const double eps = own_rule_epsilon<i>();

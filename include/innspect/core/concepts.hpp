@@ -26,7 +26,11 @@
 ///     with ⟨apply(x, P without bias), s⟩ = ⟨x, apply_transposed(s, P)⟩ (tested for every linear
 ///     layer); and `scale_output_channels(P, k)` (W·diag(k) over output channels), what
 ///     batch-norm merging needs (canonizers/merge_batch_norm.hpp)
-///   - own_rule: `lrp_backward(x, R)` and `lrp_rule_name`
+///   - own_rule: `lrp_backward(x, R)` and `lrp_rule_name`; or, a layer with linear maps inside
+///     (a recurrent cell), `static constexpr bool lrp_takes_rule = true` and
+///     `template <class Rule> LrpStep<T> lrp_backward(x, R, const Rule& rule, ParamCache<T>& cache)`:
+///     the analyzer hands it the rule its composite picks for the layer (ε = 1e-6 when none
+///     matches), which it runs on its linear maps through `RuleContext` (core/rule_context.hpp)
 ///   - pass_through: as many output values as input values
 
 #include <concepts>
@@ -84,6 +88,9 @@ concept has_gradient = requires(const L& l, const Batch<typename L::scalar>& x) 
 template <class L>
 concept has_own_rule = requires(const L& l, const Batch<typename L::scalar>& x) {
     { l.lrp_backward(x, x) } -> std::same_as<Batch<typename L::scalar>>;
+    { L::lrp_rule_name } -> std::convertible_to<std::string_view>;
+} || requires {
+    requires L::lrp_takes_rule;
     { L::lrp_rule_name } -> std::convertible_to<std::string_view>;
 };
 

@@ -11,11 +11,14 @@
 #include "innspect/layers/batch_normalization.hpp"
 #include "innspect/layers/conv1d.hpp"
 #include "innspect/layers/conv1d_transpose.hpp"
+#include "innspect/layers/bidirectional.hpp"
 #include "innspect/layers/conv2d.hpp"
 #include "innspect/layers/conv2d_transpose.hpp"
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
 #include "innspect/layers/keras_schema.hpp"
+#include "innspect/layers/gru.hpp"
+#include "innspect/layers/lstm.hpp"
 #include "innspect/layers/merge.hpp"
 #include "innspect/layers/permute.hpp"
 #include "innspect/layers/pooling.hpp"
@@ -25,6 +28,8 @@
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/resampling.hpp"
 #include "innspect/layers/resampling1d.hpp"
+#include "innspect/layers/simple_rnn.hpp"
+#include "innspect/layers/time_distributed.hpp"
 
 namespace innspect {
 
@@ -66,6 +71,11 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &up_sampling1d_schema,
     &zero_padding1d_schema,
     &cropping1d_schema,
+    &lstm_schema,
+    &gru_schema,
+    &simple_rnn_schema,
+    &bidirectional_schema,
+    &time_distributed_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.

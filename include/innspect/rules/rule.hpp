@@ -20,53 +20,10 @@
 
 #include "innspect/core/concepts.hpp"
 #include "innspect/core/linear_params.hpp"
+#include "innspect/core/rule_context.hpp"
 #include "innspect/core/tensor.hpp"
 
 namespace innspect {
-
-/// Result of one rule step at one layer.
-template <class T>
-struct LrpStep {
-    Batch<T> relevance;       ///< at the layer input
-    double bias_absorbed = 0; ///< Σ over batch and units of the share the bias took in the denominator
-};
-
-/// Modified parameters (W⁺, W⁻, W², ones, ...) of one layer, made once per analyzer and reused
-/// across calls: rules ask for them by key.
-template <class T>
-class ParamCache {
-public:
-    template <class Make>
-    const LinearParams<T>& get(const std::string& key, Make&& make) {
-        auto it = params_.find(key);
-        if (it == params_.end()) it = params_.emplace(key, std::invoke(std::forward<Make>(make))).first;
-        return it->second;
-    }
-    template <class Make>
-    const Batch<T>& get_batch(const std::string& key, Make&& make) {
-        auto it = batches_.find(key);
-        if (it == batches_.end()) it = batches_.emplace(key, std::invoke(std::forward<Make>(make))).first;
-        return it->second;
-    }
-
-private:
-    std::map<std::string, LinearParams<T>> params_;
-    std::map<std::string, Batch<T>> batches_;
-};
-
-/// Everything a rule sees at one linear layer: the layer (its apply / apply_transposed), the
-/// parameters P it is explained with (its own, or with a batch norm merged in), its input x, its
-/// pre-activation z = apply(x, P) with the bias, and a cache for variants of P.
-template <class L>
-struct RuleContext {
-    using T = typename L::scalar;
-    const L& layer;
-    const LinearParams<T>& params;
-    const Batch<T>& x;
-    const Batch<T>& z;
-    ParamCache<T>& cache;
-    bool first_layer;  ///< reads the model input (for bounded-input rules)
-};
 
 /// A rule: a name, and `relevance(ctx, R)` for any linear layer.
 template <class R>
