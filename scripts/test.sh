@@ -67,6 +67,12 @@ else
     ctest_filter=()
 fi
 
+# A developer machine with ccache reuses objects between builds and git worktrees (the paths under
+# the checkout's parent are hashed relative to it); CI has no ccache and builds from scratch.
+if command -v ccache >/dev/null && [[ "${INNSPECT_CCACHE:-1}" != 0 ]]; then
+    configure+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd .. && pwd)}
+fi
 cmake -S . -B "$build" "${configure[@]}"
 cmake --build "$build" --parallel "$jobs"
 ctest --test-dir "$build" --output-on-failure --parallel "$jobs" "${ctest_filter[@]}" "${ctest_args[@]}"

@@ -36,6 +36,17 @@
 
 namespace innspect::io {
 
+// What a file is opened as depends on INNSPECT_KERAS3 (a zip is read or refused), so the functions
+// here live in an inline namespace named for it: a program whose translation units disagree (one
+// links innspect::keras3, another not) gets two distinct sets of functions, not one inline
+// function with two bodies (an ODR violation the linker would resolve silently either way).
+#if defined(INNSPECT_KERAS3)
+#  define INNSPECT_KERAS_FILES_NS with_keras_archives
+#else
+#  define INNSPECT_KERAS_FILES_NS without_keras_archives
+#endif
+inline namespace INNSPECT_KERAS_FILES_NS {
+
 /// Checks `model` against the model_config of a file written by model.save(). Throws io_error
 /// if the file has no model_config (model.save_weights() files) or it cannot be parsed, and
 /// architecture_error (an innspect::error) listing every difference, one a line.
@@ -58,7 +69,10 @@ ArchitectureReport check_architecture(const Model& model, const KerasArchive& ar
 }
 #endif
 
+}  // inline namespace
+
 namespace detail {
+inline namespace INNSPECT_KERAS_FILES_NS {
 
 /// One file of a load: its weights and, when it has one, its parsed config.
 struct keras_source {
@@ -179,7 +193,10 @@ LoadReport load_keras_sources(Model& model, std::vector<keras_source>& files) {
     return report;
 }
 
+}  // inline namespace
 }  // namespace detail
+
+inline namespace INNSPECT_KERAS_FILES_NS {
 
 /// Loads a Keras HDF5 file into `model`: first the architecture check (when the file has a
 /// model_config; a model.save_weights() file has none, and the report's notes say the check
@@ -258,4 +275,6 @@ ArchitectureReport check_architecture(const Model& model, const std::filesystem:
     return check_architecture(model, *s.config, s.config_source);
 }
 
+}  // inline namespace
+#undef INNSPECT_KERAS_FILES_NS
 }  // namespace innspect::io
