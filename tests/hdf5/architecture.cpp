@@ -295,14 +295,15 @@ TEST_CASE("architecture: config variants Keras writes") {
                         UpSampling2D<"u", UpSize<2, 2>>, BatchNormalization<"bn">>;
         CHECK(diffs<M>(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
             {"class_name": "Conv2D", "config": {"name": "c", "batch_input_shape": [null, 8, 8, 2], "filters": 2,
-             "kernel_size": [3, 3], "dilation_rate": [2, 2], "data_format": "channels_first"}},
+             "kernel_size": [3, 3], "dilation_rate": [2, 2], "data_format": "channels_first", "groups": 2}},
             {"class_name": "Conv2DTranspose", "config": {"name": "t", "filters": 2, "kernel_size": [2, 2],
-             "dilation_rate": [2, 2], "output_padding": [1, 1]}},
+             "dilation_rate": [2, 2], "output_padding": [1, 1], "groups": 1}},
             {"class_name": "UpSampling2D", "config": {"name": "u", "size": [2, 2], "interpolation": "bilinear"}},
             {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": 1}}]}})") ==
               lines({
                   "c: dilation_rate (1,1) in C++, (2,2) in the file",  // Conv2D runs a dilation: compared
                   "c: data_format channels_first in the file; innspect is channels_last only",
+                  "c: groups 2 in the file; innspect has no grouped convolution, groups 1 only",
                   "t: dilation_rate (2,2) in the file; innspect has no dilation, (1,1) only",
                   "t: output_padding [1,1] in the file; innspect supports none (null) only",
                   "u: interpolation bilinear in the file; innspect upsamples nearest only",

@@ -137,7 +137,23 @@ TEST_CASE("config check: the activation layers and activations added as one head
           "c: activation swish in C++, silu in the file\n"
           "l: alpha 0.2 in C++, 0.3 in the file\n"
           "e: alpha 0.5 in C++, 1 in the file\n"
-          "s: axis 1 in the file; innspect applies softmax over the last axis only\n");
+          "s: axis 3 or -1 in C++, 1 in the file\n");
+    // Softmax along another axis: the axis is compared in either Keras spelling.
+    using A = Model<float, Input<3, 4, 5>, SoftmaxLayer<"rows", Axis<1>>, SoftmaxLayer<"cols", Axis<-2>>>;
+    auto softmax_diffs = [](int rows, int cols) {
+        std::string s;
+        for (const auto& d : io::compare_architecture<A>(io::parse_keras_model_config(
+                 R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+                     {"class_name": "Softmax", "config": {"name": "rows", "batch_input_shape": [null, 3, 4, 5], "axis": )" +
+                 std::to_string(rows) + R"(}},
+                     {"class_name": "Softmax", "config": {"name": "cols", "axis": )" + std::to_string(cols) + "}}]}}"))
+                                 .differences)
+            s += d + "\n";
+        return s;
+    };
+    CHECK(softmax_diffs(1, -2).empty());
+    CHECK(softmax_diffs(-3, 2).empty());
+    CHECK(softmax_diffs(-1, 1) == "rows: axis 1 or -3 in C++, -1 in the file\ncols: axis 2 or -2 in C++, 1 in the file\n");
     // An ELU layer and Activation("elu") are the same function when alpha is 1.
     using N = Model<float, Input<3>, ELU<"e">>;
     CHECK(io::compare_architecture<N>(io::parse_keras_model_config(R"({"class_name": "Sequential", "config": {"name": "s",

@@ -30,7 +30,8 @@ const std::set<std::string> declared_cases = {
     "act_softplus", "act_softsign", "act_swish", "act_silu", "act_gelu", "act_exponential",           //
     "act_hard_sigmoid_k2", "act_hard_sigmoid_k3",                                                      //
     "leaky_relu_alpha", "leaky_relu_negative_slope", "leaky_relu_default", "elu_alpha", "elu_default", //
-    "softmax_image", "softmax_vector", "gmp", "repeat_vector",                                         //
+    "softmax_image", "softmax_vector", "softmax_axis1", "softmax_axis_minus2", "softmax_seq_steps",     //
+    "gmp", "repeat_vector",                                                                            //
     "permute_seq", "permute_img_312", "permute_img_231", "permute_img_132",                            //
     "prelu_full", "prelu_shared_12", "prelu_shared_2", "prelu_seq_shared_1", "prelu_vector",           //
     "sequence_model"};
@@ -73,6 +74,9 @@ TEST_CASE("forward5 fixtures: the LeakyReLU, ELU and Softmax layers, GlobalMaxPo
     check_case<Input<6>, ELU<"l">>("elu_default");
     check_case<Input<3, 4, 5>, SoftmaxLayer<"l">>("softmax_image");
     check_case<Input<6>, SoftmaxLayer<"l">>("softmax_vector");
+    check_case<Input<3, 4, 5>, SoftmaxLayer<"l", Axis<1>>>("softmax_axis1");
+    check_case<Input<3, 4, 5>, SoftmaxLayer<"l", Axis<-2>>>("softmax_axis_minus2");
+    check_case<Input<4, 3>, SoftmaxLayer<"l", Axis<1>>>("softmax_seq_steps");
     check_case<Input<3, 4, 5>, GlobalMaxPooling2D<"l">>("gmp");
 }
 

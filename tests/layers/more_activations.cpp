@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include <innspect/innspect.hpp>
 
@@ -122,4 +123,35 @@ TEST_CASE("LeakyReLU, ELU and Softmax layers, GlobalMaxPooling2D: forward, class
     }
     INNSPECT_CHECK_CLOSE(e.relevance, expected, 1e-15);
     CHECK(e.report.layers.front().rule == "winner-takes-all");
+}
+
+TEST_CASE("Softmax along an axis that is not the last: groups by hand, the vector-Jacobian product by differences") {
+    // A (3, 2) sample: softmax along the first axis, so each of the 2 columns is one group.
+    // Column 0 holds (0, ln 2, ln 5) → (1, 2, 5)/8; column 1 holds equal values → 1/3 each.
+    const Batch<double> z = rows({{0, 7, ln2, 7, std::log(5.0), 7}, {1, -1, 1, -2, 1, -3}});
+    const Batch<double> a = act<SoftmaxOver<3, 2>>(z);
+    INNSPECT_CHECK_CLOSE(a.row(0), rows({{1.0 / 8, 1.0 / 3, 2.0 / 8, 1.0 / 3, 5.0 / 8, 1.0 / 3}}), 1e-15);
+    const double e1 = std::exp(-1.0), e2 = std::exp(-2.0), e3 = std::exp(-3.0), s = e1 + e2 + e3;
+    INNSPECT_CHECK_CLOSE(a.row(1), rows({{1.0 / 3, e1 / s, 1.0 / 3, e2 / s, 1.0 / 3, e3 / s}}), 1e-15);
+
+    // gᵀ ∂a/∂z for a random g, against central differences of Σ g ⊙ a(z).
+    const Batch<double> g0 = rows({{0.3, -1.2, 0.7, 2.0, -0.4, 0.9}, {1.1, 0.2, -0.8, -0.5, 0.6, 1.4}});
+    Batch<double> g = g0;
+    SoftmaxOver<3, 2>::vjp(z, a, g, 2);
+    Batch<double> fd(z.rows(), z.cols());
+    const double h = 1e-6;
+    for (Eigen::Index r = 0; r < z.rows(); ++r)
+        for (Eigen::Index i = 0; i < z.cols(); ++i) {
+            Batch<double> zp = z, zm = z;
+            zp(r, i) += h;
+            zm(r, i) -= h;
+            fd(r, i) = ((act<SoftmaxOver<3, 2>>(zp) - act<SoftmaxOver<3, 2>>(zm)).row(r).dot(g0.row(r))) / (2 * h);
+        }
+    INNSPECT_CHECK_CLOSE(g, fd, 1e-9);
+
+    // The layer picks it by the Keras axis: (3, 4, 5) along axis 1 → SoftmaxOver<3, 20>, along −2 → <4, 5>.
+    static_assert(std::is_same_v<detail::softmax_along<1, Shape<3, 4, 5>>::type, SoftmaxOver<3, 20>>);
+    static_assert(std::is_same_v<detail::softmax_along<-2, Shape<3, 4, 5>>::type, SoftmaxOver<4, 5>>);
+    static_assert(std::is_same_v<detail::softmax_along<3, Shape<3, 4, 5>>::type, Softmax>);
+    static_assert(std::is_same_v<detail::softmax_along<1, Shape<4, 3>>::type, SoftmaxOver<4, 3>>);
 }

@@ -82,8 +82,7 @@ def forward_layer(kind, cfg, x, weights, keras=2):
     if kind == "ELU":
         return km.elu(x, cfg.get("alpha", 1.0))
     if kind == "Softmax":
-        assert cfg.get("axis", -1) == -1
-        return km.softmax(x)
+        return km.softmax(x, axis=cfg.get("axis", -1))  # Keras's axis: the batch is axis 0
     if kind == "GlobalMaxPooling2D":
         return km.global_max_pooling2d(x)
     if kind == "RepeatVector":
@@ -133,6 +132,9 @@ SINGLE_CASES = [
     ("elu_default", (6,), "ELU", {"alpha": 1.0}, 1.5, 2),
     ("softmax_image", (3, 4, 5), "Softmax", {"axis": -1}, 2.0, 2),
     ("softmax_vector", (6,), "Softmax", {"axis": -1}, 2.0, 2),
+    ("softmax_axis1", (3, 4, 5), "Softmax", {"axis": 1}, 2.0, 2),
+    ("softmax_axis_minus2", (3, 4, 5), "Softmax", {"axis": -2}, 2.0, 2),
+    ("softmax_seq_steps", (4, 3), "Softmax", {"axis": 1}, 2.0, 2),
     ("gmp", (3, 4, 5), "GlobalMaxPooling2D", {}, 1.0, 2),
     ("repeat_vector", (6,), "RepeatVector", {"n": 3}, 1.0, 2),
     ("permute_seq", (4, 3), "Permute", {"dims": [2, 1]}, 1.0, 2),
@@ -296,7 +298,7 @@ def torch_crosscheck():
         elif kind == "ELU":
             yt = F.elu(x, cfg["alpha"])
         elif kind == "Softmax":
-            yt = F.softmax(x, dim=-1)
+            yt = F.softmax(x, dim=cfg["axis"])
         elif kind == "GlobalMaxPooling2D":
             yt = F.adaptive_max_pool2d(x.permute(0, 3, 1, 2), 1).reshape(BATCH, -1)
         elif kind == "PReLU":

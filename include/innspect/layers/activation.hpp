@@ -8,6 +8,7 @@
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/axis.hpp"
 #include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/pass_through_base.hpp"
 
@@ -25,8 +26,7 @@ inline constexpr KerasField relu_fields[] = {
 inline constexpr KerasField leaky_relu_fields[] = {
     {.key = "alpha", .has_fallback = true, .fallback = {0.3}, .alias = "negative_slope"}};
 inline constexpr KerasField elu_fields[] = {{.key = "alpha", .has_fallback = true, .fallback = {1.0}}};
-inline constexpr KerasField softmax_fields[] = {
-    {.key = "axis", .type = FieldType::raw, .requirement = "applies softmax over the last axis only", .accepted = "-1|[-1]"}};
+inline constexpr KerasField softmax_fields[] = {{.key = "axis", .has_fallback = true, .fallback = {-1}}};
 }  // namespace detail
 /// Keras's Activation, ReLU and LeakyReLU configs: the three are compared by their activation
 /// (Activation("relu"), ReLU() and a fused relu are the same function).
@@ -80,8 +80,47 @@ struct LeakyReLU : detail::ActivationSpec<Name, LeakyReluWith<Alpha>, leaky_relu
 template <fixed_string Name, double Alpha = 1.0>
 struct ELU : detail::ActivationSpec<Name, EluWith<Alpha>, elu_schema> {};
 
-/// Keras Softmax layer over the last axis (axis=-1, Keras's default).
-template <fixed_string Name>
-struct SoftmaxLayer : detail::ActivationSpec<Name, Softmax, softmax_schema> {};
+namespace detail {
+/// The softmax along Keras axis `A` of a sample of shape `In`: Softmax over the channels when it
+/// is the last axis, SoftmaxOver<size of the axis, size of the axes after it> otherwise.
+template <int A, ShapeType In>
+struct softmax_along {
+    static constexpr int axis = sample_axis(A, In::rank);
+    static_assert(axis >= 0 && axis < In::rank, "SoftmaxLayer: the axis is not an axis of the input");
+    static constexpr auto dims = dims_of<In>();
+    static constexpr int inner = axis == In::rank - 1 ? 1
+                               : axis == In::rank - 2 ? dims[static_cast<std::size_t>(In::rank - 1)]
+                                                      : dims[1] * dims[2];
+    using type = std::conditional_t<axis == In::rank - 1, Softmax, SoftmaxOver<dims[static_cast<std::size_t>(axis)], inner>>;
+};
+}  // namespace detail
+
+/// Keras Softmax layer: a_j = e^{z_j} / Σ_l e^{z_l} along one axis, the last by default (Keras's
+/// axis=-1); `SoftmaxLayer<"s", Axis<1>>` along the first axis of a sample (Keras counts the batch
+/// as axis 0). Relevance passes through it, as through every activation.
+template <fixed_string Name, class Ax = Axis<-1>>
+struct SoftmaxLayer {
+    static constexpr std::string_view name = Name.view();
+    static constexpr const KerasSchema& keras = softmax_schema;
+    static constexpr std::string_view keras_class = keras.keras_class;
+    /// Compared as the activation it computes, and its axis in either Keras spelling (3 or −1).
+    template <class In>
+    static void keras_values_for(KerasValues& v) {
+        v.activation<Softmax>();
+        const int a = detail::sample_axis(Ax::value, In::rank);
+        v.numbers_any_of("axis", {double(a + 1), double(a - In::rank)});
+    }
+
+    template <ShapeType In>
+    using output_shape_for = In;
+
+    template <class T, ShapeType In>
+    struct layer : detail::PassThroughBase<layer<T, In>, T, typename detail::softmax_along<Ax::value, In>::type, In> {
+        static constexpr std::string_view name = SoftmaxLayer::name;
+        static constexpr std::string_view keras_class = SoftmaxLayer::keras_class;
+        using input_shape = In;
+        using output_shape = In;
+    };
+};
 
 }  // namespace innspect

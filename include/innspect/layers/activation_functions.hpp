@@ -198,6 +198,36 @@ struct Softmax {
     }
 };
 
+/// Softmax along one axis that is not the last: the flat channels-last row is a sequence of blocks
+/// of N × Stride values (N the axis's size, Stride the size of the axes after it), and within a
+/// block each of the Stride columns is one group: a_j = e^{z_j} / Σ_{l in its column} e^{z_l}.
+/// Its vector-Jacobian product is g ↦ a ⊙ (g − Σ a⊙g) within each group, as Softmax's.
+template <int N, int Stride>
+struct SoftmaxOver {
+    static_assert(N > 0 && Stride > 0, "SoftmaxOver: sizes must be positive");
+    static constexpr std::string_view name = "softmax";
+    static constexpr bool is_identity = false;
+    template <class T>
+    static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        a.resize(z.rows(), z.cols());
+        for (Eigen::Index b = 0; b < z.size() / (N * Stride); ++b) {
+            Eigen::Map<const Matrix<T>> zb(z.data() + b * N * Stride, N, Stride);
+            Eigen::Map<Matrix<T>> ab(a.data() + b * N * Stride, N, Stride);
+            ab = (zb.rowwise() - zb.colwise().maxCoeff()).array().exp();
+            ab.array().rowwise() /= ab.colwise().sum().array();
+        }
+    }
+    template <class T>
+    static void vjp(const Batch<T>&, const Batch<T>& a, Batch<T>& g, int) {
+        for (Eigen::Index b = 0; b < a.size() / (N * Stride); ++b) {
+            Eigen::Map<const Matrix<T>> ab(a.data() + b * N * Stride, N, Stride);
+            Eigen::Map<Matrix<T>> gb(g.data() + b * N * Stride, N, Stride);
+            const Eigen::Matrix<T, 1, Eigen::Dynamic> dot = (ab.array() * gb.array()).colwise().sum();
+            gb = (ab.array() * (gb.rowwise() - dot).array()).matrix();
+        }
+    }
+};
+
 /// f(z) = log(1 + eᶻ), computed as max(z, 0) + log1p(e^−|z|) (no overflow); f' = σ(z).
 struct Softplus {
     static constexpr std::string_view name = "softplus";

@@ -59,7 +59,7 @@ namespace detail {
 /// The config fields of Keras's convolutions over `Dims` axes (Conv2D, Conv1D; with dilation_rate
 /// as a compared value or, for the transposed ones, as a setting innspect runs only at 1).
 template <int Dims, bool Dilated>
-inline constexpr std::array<KerasField, 7> conv_fields_of{{
+inline constexpr std::array<KerasField, 8> conv_fields_of{{
     {.key = "filters"},
     {.key = "kernel_size", .label = "kernel", .count = Dims},
     {.key = "strides", .count = Dims, .has_fallback = true, .fallback = {1, 1}},
@@ -69,6 +69,8 @@ inline constexpr std::array<KerasField, 7> conv_fields_of{{
     {.key = "dilation_rate", .count = Dims, .has_fallback = true, .fallback = {1, 1},
      .requirement = Dilated ? std::string_view{}
                             : (Dims == 2 ? "has no dilation, (1,1) only" : "has no dilation, 1 only")},
+    // Keras 2.3+ and Keras 3 write groups (grouped convolution); innspect's kernels are dense.
+    {.key = "groups", .has_fallback = true, .fallback = {1}, .requirement = "has no grouped convolution, groups 1 only"},
 }};
 /// Keras's Conv2D fields; Conv2DTranspose's start with the same six.
 inline constexpr const auto& conv_fields = conv_fields_of<2, true>;

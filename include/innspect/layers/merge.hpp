@@ -34,6 +34,7 @@
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
 #include "innspect/layers/activation_functions.hpp"
+#include "innspect/layers/axis.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {
@@ -47,13 +48,6 @@ inline constexpr KerasSchema subtract_schema{"Subtract", {}};
 inline constexpr KerasSchema average_schema{"Average", {}};
 inline constexpr KerasSchema maximum_schema{"Maximum", {}};
 inline constexpr KerasSchema concatenate_schema{"Concatenate", detail::concatenate_fields};
-
-/// Concatenate's axis as Keras counts it: the batch is axis 0, −1 the last axis (channels).
-template <int A>
-struct Axis {
-    static_assert(A != 0, "Axis<0> is the batch axis, which Concatenate cannot join along");
-    static constexpr int value = A;
-};
 
 namespace detail {
 
@@ -207,16 +201,6 @@ template <fixed_string Name, class InputNames>
 using Maximum = detail::ElementwiseMerge<Name, InputNames, maximum_schema, detail::MaxOp>;
 
 namespace detail {
-/// Keras axis (batch = 0, negative from the end) as a 0-based axis of a sample of rank r.
-constexpr int sample_axis(int axis, int rank) { return axis < 0 ? axis + rank : axis - 1; }
-
-template <ShapeType S>
-constexpr std::array<int, 3> dims_of() {
-    if constexpr (S::rank == 1) return {S::c, 1, 1};
-    else if constexpr (S::rank == 2) return {S::w, S::c, 1};
-    else return {S::h, S::w, S::c};
-}
-
 template <class In, int A>
 struct concat_geometry {
     static constexpr int rank = In::rank;
