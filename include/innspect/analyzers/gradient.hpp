@@ -89,7 +89,7 @@ public:
     GradientAnalyzer(const Model&&, ReluMode = ReluMode::gradient, bool = false) = delete;  // a temporary
 
     Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
-        return explain(model_.forward(x), target, opt);
+        return explain(model_.forward(x, target.layer), target, opt);
     }
     Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
         const auto rt = detail::resolve(trace, target);

@@ -28,17 +28,18 @@ public:
         if (!target.stop_at.empty())
             throw value_error("IntegratedGradients: attributes to the model input; stop_at ('" + target.stop_at +
                               "') is not supported");
-        const auto trace = model_.forward(x);
+        const auto trace = model_.forward(x, target.layer);
         const auto rt = detail::resolve(trace, target);
         auto e = detail::start_explanation(trace, rt);
         e.relevance.resize(x.rows(), x.cols());
+        Trace<T> pt;  // one trace for every sample's path: its buffers are reused
         for (Eigen::Index b = 0; b < x.rows(); ++b) {
             const Batch<T> x0 = baseline_row(b, x.cols());
             const Batch<T> dx = x.row(b) - x0;
             Batch<T> points(steps_, x.cols());
             for (int k = 1; k <= steps_; ++k) points.row(k - 1) = x0 + (T(k) / T(steps_)) * dx;
             const Target<T> fixed = detail::fixed_at(target, rt, b);
-            const auto pt = model_.forward(points);
+            model_.forward(points, pt, target.layer);
             const auto prt = detail::resolve(pt, fixed);
             const Batch<T> g = detail::backpropagate(model_, pt, prt, ReluMode::gradient, nullptr);
             e.relevance.row(b) = dx.cwiseProduct(g.colwise().mean());

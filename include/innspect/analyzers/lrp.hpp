@@ -47,7 +47,7 @@ public:
 
     /// Forward pass on x, then relevance for `target`.
     Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
-        return explain(model_.forward(x), target, opt);
+        return explain(model_.forward(x, target.layer), target, opt);
     }
 
     /// Relevance for `target` from an existing forward pass.

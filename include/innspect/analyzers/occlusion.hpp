@@ -33,7 +33,7 @@ public:
                               "') is not supported");
         using In = typename Model::input_shape;
         const int H = In::h, W = In::w, C = In::c;
-        const auto trace = model_.forward(x);
+        const auto trace = model_.forward(x, target.layer);
         const auto rt = detail::resolve(trace, target);
         auto e = detail::start_explanation(trace, rt);
         std::vector<std::pair<int, int>> corners;
@@ -46,13 +46,14 @@ public:
                 for (int w = w0; w < std::min(w0 + ww_, W); ++w)
                     count.middleCols((static_cast<Eigen::Index>(h) * W + w) * C, C).array() += T(1);
         constexpr Eigen::Index chunk = 64;  // occluded copies per forward pass: bounds memory
+        Trace<T> ot;                        // reused by every chunk
         for (Eigen::Index b = 0; b < x.rows(); ++b) {
             const Target<T> fixed = detail::fixed_at(target, rt, b);
             for (std::size_t start = 0; start < corners.size(); start += chunk) {
                 const auto n = static_cast<Eigen::Index>(std::min<std::size_t>(chunk, corners.size() - start));
                 Batch<T> occluded = x.row(b).replicate(n, 1);
                 for (Eigen::Index k = 0; k < n; ++k) apply_window(occluded, k, corners[start + k], H, W, C);
-                const auto ot = model_.forward(occluded);
+                model_.forward(occluded, ot, target.layer);
                 const Vector<T> s = detail::resolve(ot, fixed).score();
                 for (Eigen::Index k = 0; k < n; ++k) {
                     const T drop = rt.score()(b) - s(k);

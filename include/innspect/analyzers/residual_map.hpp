@@ -30,7 +30,7 @@ public:
                               "' with select::reconstruction_error()");
         if (!target.stop_at.empty())
             throw value_error("ResidualMap: attributes to the model input; stop_at ('" + target.stop_at + "') is not supported");
-        const auto trace = model_.forward(x);
+        const auto trace = model_.forward(x, target.layer);
         const auto rt = detail::resolve(trace, target);
         Explanation<T> e;
         e.initial = rt.weights;

@@ -30,11 +30,12 @@ public:
         if (!target.stop_at.empty())
             throw value_error("SmoothGrad: attributes to the model input; stop_at ('" + target.stop_at +
                               "') is not supported");
-        const auto trace = model_.forward(x);
+        const auto trace = model_.forward(x, target.layer);
         const auto rt = detail::resolve(trace, target);
         auto e = detail::start_explanation(trace, rt);
         e.relevance.resize(x.rows(), x.cols());
         std::mt19937_64 gen(seed_);
+        Trace<T> nt;  // one trace for every sample's noisy copies: its buffers are reused
         std::normal_distribution<double> normal(0.0, 1.0);
         for (Eigen::Index b = 0; b < x.rows(); ++b) {
             const T sigma = T(noise_level_) * (x.row(b).maxCoeff() - x.row(b).minCoeff());
@@ -42,7 +43,7 @@ public:
             for (Eigen::Index k = 0; k < noisy.rows(); ++k)
                 for (Eigen::Index f = 0; f < noisy.cols(); ++f) noisy(k, f) = x(b, f) + sigma * T(normal(gen));
             const Target<T> fixed = detail::fixed_at(target, rt, b);
-            const auto nt = model_.forward(noisy);
+            model_.forward(noisy, nt, target.layer);
             const auto nrt = detail::resolve(nt, fixed);
             e.relevance.row(b) = detail::backpropagate(model_, nt, nrt, ReluMode::gradient, nullptr).colwise().mean();
         }

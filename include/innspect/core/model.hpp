@@ -264,38 +264,70 @@ public:
         for_each_layer([](const auto& l) { l.check_finite(); });
     }
 
+    /// needs[i][j]: computing layer i's output needs layer j's (j is i, or i reads j directly or
+    /// through other layers).
+    static constexpr std::array<std::array<bool, size>, size> needs = [] {
+        std::array<std::array<bool, size>, size> n{};
+        for (std::size_t i = 0; i < size; ++i) {
+            n[i][i] = true;
+            for (int k = 0; k < parents[i].count; ++k) {
+                const int p = parents[i].index[static_cast<std::size_t>(k)];
+                if (p >= 0)
+                    for (std::size_t j = 0; j < size; ++j) n[i][j] = n[i][j] || n[static_cast<std::size_t>(p)][j];
+            }
+        }
+        return n;
+    }();
+
     /// Runs every layer on a batch (one sample per row, input features channels-last) and keeps
     /// every output. Throws shape_error for the wrong number of features and value_error for a
     /// non-finite input.
     Trace<T> forward(const Batch<T>& x) const {
+        Trace<T> t;
+        run(x, t, -1);
+        return t;
+    }
+    /// Runs only the layers the layer called `needed_by` needs (explaining a latent code does not
+    /// run the decoder); the other layers' outputs are marked as not run (Trace::output throws).
+    Trace<T> forward(const Batch<T>& x, std::string_view needed_by) const {
+        Trace<T> t;
+        run(x, t, index_of(needed_by));
+        return t;
+    }
+    /// The same into an existing trace, whose buffers are reused when the batch size is the same.
+    void forward(const Batch<T>& x, Trace<T>& t) const { run(x, t, -1); }
+    void forward(const Batch<T>& x, Trace<T>& t, std::string_view needed_by) const { run(x, t, index_of(needed_by)); }
+
+    /// The output of the layer called `name` for a batch.
+    Batch<T> predict(const Batch<T>& x, std::string_view name) const {
+        const int i = index_of(name);
+        return std::move(forward(x, name).out[static_cast<std::size_t>(i)]);
+    }
+
+private:
+    /// Runs the layers `last` needs (every layer when last < 0).
+    void run(const Batch<T>& x, Trace<T>& t, int last) const {
         if (x.cols() != input_shape::size)
             throw shape_error("model input: expected " + std::to_string(input_shape::size) + " features per sample " +
                               shape_string(input_shape::keras()) + ", got " + std::to_string(x.cols()));
         if (x.rows() == 0) throw shape_error("model input: the batch is empty");
         if (!all_finite(x)) require_finite(x, "model input");
-        Trace<T> t;
         t.input = x;
         t.layers = layer_infos();
         t.out.resize(size);
         t.pre.resize(size);
         t.joined.resize(size);
+        t.ran.assign(size, 0);
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (run_layer<I>(t), ...);
+            ((last < 0 || needs[static_cast<std::size_t>(last)][I] ? run_layer<I>(t) : void()), ...);
         }(indices{});
-        return t;
     }
 
-    /// The output of the layer called `name` for a batch.
-    Batch<T> predict(const Batch<T>& x, std::string_view name) const {
-        const int i = index_of(name);
-        return forward(x).out[static_cast<std::size_t>(i)];
-    }
-
-private:
     template <std::size_t I>
     void run_layer(Trace<T>& t) const {
         if constexpr (parents[I].count > 1) join_inputs(t, I);
         std::get<I>(layers_).forward(t.input_of(I), t.pre[I], t.out[I]);
+        t.ran[I] = 1;
     }
 
     /// A merge's inputs side by side, [x₁ | x₂ | …] per sample (core/inputs.hpp).

@@ -69,7 +69,7 @@ PerturbationCurve<typename Model::scalar> morf(const Model& model, const Batch<t
         for (int w = 0; w < W; w += opt.patch_w) patches.emplace_back(h, w);
     const int K = std::min<int>(opt.steps, static_cast<int>(patches.size()));
 
-    const auto trace = model.forward(x);
+    const auto trace = model.forward(x, target.layer);
     const auto rt = detail::resolve(trace, target);
     PerturbationCurve<T> out;
     out.scores.resize(x.rows(), K + 1);
@@ -97,7 +97,7 @@ PerturbationCurve<typename Model::scalar> morf(const Model& model, const Batch<t
             });
         }
         const Target<T> fixed = detail::fixed_at(target, rt, b);
-        const auto st = model.forward(steps);
+        const auto st = model.forward(steps, target.layer);
         const Vector<T> s = detail::resolve(st, fixed).score();
         out.scores.row(b) = s.transpose();
         out.aopc(b) = (s(0) - s.array()).mean();
