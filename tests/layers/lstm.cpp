@@ -5,9 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include <innspect/innspect.hpp>
 
+#include "support/model_checks.hpp"
 #include "support/test_support.hpp"
 
 using namespace innspect;
@@ -211,4 +214,29 @@ TEST_CASE("LSTM in a model: the composite's rule reaches the cell, the report ha
         const Batch<double> g_enc = m.layer<"out">().backward_linear(g);
         CHECK(test::identical(e.relevance, m.layer<"enc">().backward(x, g_enc)));
     }
+}
+
+namespace readme {
+// The README's LSTM autoencoder, as written there.
+template <class T>
+using LstmAE = innspect::Model<T, innspect::Input<100, 8>,                        // (steps, channels)
+    innspect::LSTM<"encoder", 64>,                                               // (64,): the code
+    innspect::RepeatVector<"repeat", 100>,                                       // (100, 64)
+    innspect::LSTM<"decoder", 64, innspect::Recurrent{.return_sequences = true}>,  // (100, 64)
+    innspect::TimeDistributed<"output", innspect::Dense<"dense", 8>>>;            // (100, 8)
+}  // namespace readme
+
+TEST_CASE("the README's LSTM autoencoder: Keras's shapes; explaining the code does not run the decoder") {
+    using M = readme::LstmAE<float>;
+    const auto& info = M::layer_infos();
+    CHECK(info[0].output_keras_shape() == std::vector<std::int64_t>{64});
+    CHECK(info[2].output_keras_shape() == std::vector<std::int64_t>{100, 64});
+    CHECK(info[3].output_keras_shape() == std::vector<std::int64_t>{100, 8});
+    M m;
+    innspect::test::Rng rng(4);
+    innspect::test::randomize(m, rng);
+    const Batch<float> x = rng.batch<float>(2, 800);
+    const Trace<float> code = m.forward(x, "encoder");
+    CHECK(code.ran == std::vector<char>{1, 0, 0, 0});
+    CHECK(code.output("encoder") == m.forward(x).output("encoder"));
 }
