@@ -134,3 +134,18 @@ TEST_CASE("recurrent files: Keras 3 names the layers a layer holds; the roles fo
     CHECK(io::detail::keras3_role("cell/vars/1", {}, lstm) == "recurrent_kernel");
     CHECK(io::detail::keras3_role("vars/1", {"kernel", "bias"}, lstm) == "bias");
 }
+
+TEST_CASE("recurrent files: broken Keras 3 trees are errors naming the group and the weight") {
+    SUBCASE("layers held by layers more than 8 levels deep") {
+        LstmAe<double> m;
+        CHECK_THROWS_WITH_AS(io::load_keras_weights(m, files("deep.weights.h5")),
+                             doctest::Contains("layers held by layers deeper than 8 levels"), io_error);
+    }
+    SUBCASE("a Bidirectional without its backward layer: the missing role is named, the model unchanged") {
+        Bidi<double> m;
+        CHECK_THROWS_WITH_AS(io::load_keras_weights(m, files("bidi_forward_only.weights.h5")),
+                             doctest::Contains("bi_lstm (group layers/bidirectional): backward/kernel not in file"),
+                             name_error);
+        CHECK(m.layer<"bi_lstm">().forward_layer().kernel().isZero());
+    }
+}

@@ -27,7 +27,8 @@ Keras 3 (.keras's model.weights.h5 and .weights.h5; keras/src/saving/saving_lib.
   config             Bidirectional: merge_mode, layer, backward_layer (go_backwards true)
 
 Files: lstm_ae_keras2.h5, lstm_ae_legacy.h5, lstm_ae.keras, lstm_ae.weights.h5, bidi_keras2.h5,
-bidi_legacy.h5, bidi.keras, bidi.weights.h5.
+bidi_legacy.h5, bidi.keras, bidi.weights.h5; broken: deep.weights.h5 (layers held 9 levels deep),
+bidi_forward_only.weights.h5 (bi_lstm without its backward layer).
 
 Run from the repository root:   /usr/bin/python3 tests/reference/make_rnn_h5_fixtures.py
 Deterministic (fixed zip dates); needs numpy and h5py.
@@ -201,6 +202,16 @@ def main():
     write_all("bidi", [6, 3], bidi_layers(False), bidi_layers(True),
               bidi_weights(["lstm_cell_1", "lstm_cell_2", "gru_cell_4", "gru_cell_5"]),
               bidi_weights(["lstm_cell", "lstm_cell", "gru_cell", "gru_cell"]))
+
+    # Broken trees: layers held 9 deep below a layer; a Bidirectional without its backward layer.
+    def deep(f):
+        f.require_group("layers/lstm/" + "/".join(["cell"] * 9) + "/vars").create_dataset("0", data=np.zeros(3, np.float32))
+    with open(os.path.join(OUT, "deep.weights.h5"), "wb") as f:
+        f.write(k3.h5_bytes(deep))
+    one_way = bidi_weights(["lstm_cell", "lstm_cell", "gru_cell", "gru_cell"])
+    one_way["bi_lstm"] = (one_way["bi_lstm"][0], one_way["bi_lstm"][1][:1])
+    with open(os.path.join(OUT, "bidi_forward_only.weights.h5"), "wb") as f:
+        f.write(keras3_tree(bidi_layers(True), one_way))
 
     # What the layouts must hold (the paths the loader has to find).
     with h5py.File(os.path.join(OUT, "bidi_keras2.h5"), "r") as f:
