@@ -103,3 +103,53 @@ TEST_CASE("architecture: GRU (reset_after as written or Keras's default) and Sim
               "s: go_backwards false in C++, true in the file",
           }));
 }
+
+TEST_CASE("architecture: Bidirectional and TimeDistributed compare the wrapped layer's own fields") {
+    using Ae = Model<float, Input<10, 3>, Bidirectional<"bi", LSTM<"lstm", 8, Recurrent{.return_sequences = true}>>,
+                     TimeDistributed<"td", Dense<"dense", 3, Relu>>>;
+    const std::string head = R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 10, 3]}},)";
+    SUBCASE("as tf.keras writes them: no difference") {
+        CHECK(diffs<Ae>(head + R"(
+            {"class_name": "Bidirectional", "config": {"name": "bi", "merge_mode": "concat",
+             "layer": {"class_name": "LSTM", "config": {"name": "lstm", "units": 8, "return_sequences": true}}}},
+            {"class_name": "TimeDistributed", "config": {"name": "td",
+             "layer": {"class_name": "Dense", "config": {"name": "dense", "units": 3, "activation": "relu"}}}}]}})")
+                  .empty());
+    }
+    SUBCASE("every wrapped field that differs, and the wrapped layer's unsupported settings") {
+        CHECK(diffs<Ae>(head + R"(
+            {"class_name": "Bidirectional", "config": {"name": "bi", "merge_mode": "sum",
+             "layer": {"class_name": "LSTM", "config": {"name": "lstm", "units": 6, "activation": "relu",
+               "recurrent_activation": "hard_sigmoid", "return_sequences": false, "go_backwards": true,
+               "stateful": true}}}},
+            {"class_name": "TimeDistributed", "config": {"name": "td",
+             "layer": {"class_name": "Dense", "config": {"name": "dense", "units": 4, "activation": "linear"}}}}]}})") ==
+              lines({
+                  "bi: merge_mode concat in C++, sum in the file",
+                  "bi: layer.units 8 in C++, 6 in the file",
+                  "bi: layer.activation tanh in C++, relu in the file",
+                  "bi: layer.return_sequences true in C++, false in the file",
+                  "bi: layer.go_backwards false in C++, true in the file",
+                  "bi: layer.recurrent_activation sigmoid in C++, hard_sigmoid in the file",
+                  "bi: layer.stateful true in the file; innspect keeps no state between batches (stateful false)",
+                  "td: layer.units 3 in C++, 4 in the file",
+                  "td: layer.activation relu in C++, linear in the file",
+              }));
+    }
+    SUBCASE("another wrapped class") {
+        CHECK(diffs<Ae>(head + R"(
+            {"class_name": "Bidirectional", "config": {"name": "bi",
+             "layer": {"class_name": "GRU", "config": {"name": "gru", "units": 8, "return_sequences": true}}}},
+            {"class_name": "TimeDistributed", "config": {"name": "td",
+             "layer": {"class_name": "Dense", "config": {"name": "dense", "units": 3, "activation": "relu"}}}}]}})") ==
+              lines({"bi: layer LSTM in C++, GRU in the file"}));
+    }
+    SUBCASE("a wrapped layer that is not a layer's config is an io_error naming the field") {
+        CHECK_THROWS_WITH_AS(diffs<Ae>(head + R"(
+            {"class_name": "Bidirectional", "config": {"name": "bi", "layer": "LSTM"}},
+            {"class_name": "TimeDistributed", "config": {"name": "td", "layer": {"class_name": "Dense"}}}]}})"),
+                             doctest::Contains("layer bi (Bidirectional): config field 'layer' should be a layer's"),
+                             io_error);
+    }
+}

@@ -217,7 +217,9 @@ public:
                     out.numbers(f.name(), std::move(n));
                     break;
                 }
-                case FieldType::raw: break;
+                case FieldType::raw:
+                    if (f.wrapped && v != nullptr) read_wrapped(*v, f, out);
+                    break;
             }
         }
     }
@@ -227,7 +229,30 @@ public:
                        "' " + what);
     }
 
+    /// A wrapped layer's {class_name, config} (Bidirectional's, TimeDistributed's `layer`), or
+    /// nullptr when the field is absent. The class must be a string, the config an object.
+    static const json* wrapped_config(const json& v, std::string& class_name) {
+        const json* cls = find_key(v, "class_name");
+        const json* cfg = find_key(v, "config");
+        if (cls == nullptr || !cls->is_string() || cfg == nullptr || !cfg->is_object()) return nullptr;
+        class_name = cls->get<std::string>();
+        return cfg;
+    }
+
 private:
+    /// The wrapped layer's class under the field's name, its schema's fields under `<name>.<field>`.
+    void read_wrapped(const json& v, const KerasField& f, KerasValues& out) const {
+        std::string cls;
+        const json* cfg = wrapped_config(v, cls);
+        if (cfg == nullptr) fail(f, "should be a layer's {\"class_name\": ..., \"config\": {...}}, it is " + v.dump());
+        KerasValues inner;
+        if (const KerasSchema* schema = find_keras_class(cls)) {
+            const KerasLayerConfig wrapped_layer{l_.name + "'s " + std::string(f.key), cls, *cfg, {}, {}};
+            FileFieldReader(wrapped_layer, source_).read(*schema, inner);
+        }
+        out.wrapped(f.name(), cls, inner);
+    }
+
     double number(const json& e, const KerasField& f) const {
         if (!e.is_number()) fail(f, "should hold numbers, it holds " + e.dump());
         const double d = e.get<double>();
@@ -323,6 +348,18 @@ inline void unsupported_settings(const KerasLayerConfig& l, const KerasSchema& s
             }
         }
         if (!ok) diffs.push_back(label + ": " + std::string(f.key) + " " + shown + " in the file; innspect " + std::string(f.requirement));
+    }
+    // A wrapped layer's settings too ("bi: layer.return_state true in the file; ...").
+    for (const KerasField& f : schema.fields) {
+        std::string cls;
+        const json* v = f.wrapped ? find_key(c, f.key) : nullptr;
+        const json* cfg = v != nullptr ? FileFieldReader::wrapped_config(*v, cls) : nullptr;
+        const KerasSchema* inner = cfg != nullptr ? find_keras_class(cls) : nullptr;
+        if (inner == nullptr) continue;
+        const KerasLayerConfig wrapped_layer{l.name, cls, *cfg, {}, {}};
+        std::vector<std::string> own;
+        unsupported_settings(wrapped_layer, *inner, own, label);
+        for (auto& d : own) diffs.push_back(d.replace(label.size(), 2, ": " + std::string(f.key) + "."));
     }
 }
 

@@ -22,6 +22,9 @@
 /// inside a `.keras` archive, io/keras_archive.hpp) stores no names at all:
 ///
 ///   /layers/<class>[_<n>]/vars/<i>         dataset: the i-th variable of the layer, build order
+///   /layers/<class>[_<n>]/<attr>/.../vars/<i>  the variables of a layer the layer holds as an
+///                                          attribute: an RNN's `cell`, Bidirectional's
+///                                          `forward_layer` / `backward_layer`, a wrapper's `layer`
 ///   /layers/<model class>[_<n>]/layers/... a nested model's layers
 ///   /vars, /optimizer/vars, ...             the model's own and the optimizer's (not read)
 ///
@@ -948,7 +951,8 @@ private:
             const htri_t has_vars = H5Lexists(layer.get(), "vars", H5P_DEFAULT);
             const htri_t has_dir = H5Lexists(layer.get(), keras3_dir_.c_str(), H5P_DEFAULT);
             if (has_vars < 0 || has_dir < 0) throw io_error(detail::with_h5_reason(where + ": group '" + path + "': cannot look it up"));
-            if (has_vars > 0) read_keras3_vars(layer.get(), path, groups, where);
+            // A layer (not a nested model) may hold layers as attributes, each under its own group.
+            read_keras3_layer(layer.get(), path, has_dir == 0, groups, where);
             if (has_dir > 0) {
                 keras3_models_.push_back(path);
                 read_keras3_model(layer.get(), path + "/", depth + 1, groups, where);
@@ -956,32 +960,61 @@ private:
         }
     }
 
-    /// The datasets `0`, `1`, ... of `<path>/vars` (nothing else may be there).
-    void read_keras3_vars(hid_t layer_group, const std::string& path, std::size_t& groups, const std::string& where) {
-        const std::string vars_path = path + "/vars";
-        const detail::h5_id vars = detail::open_below(layer_group, "vars", detail::h5_kind::group, where + ": group '" + path + "':");
-        const auto names = child_names(vars.get(), where + ": group '" + vars_path + "'", groups);
-        if (names.empty()) return;
-        std::vector<std::string> expected;
-        for (std::size_t i = 0; i < names.size(); ++i) expected.push_back(std::to_string(i));
-        std::vector<std::string> sorted = expected;
-        std::sort(sorted.begin(), sorted.end());  // name order, as listed: "0", "1", "10", "11", "2", ...
-        if (names != sorted)
-            throw io_error(where + ": group '" + vars_path + "' holds " + detail::join(names) +
-                           "; Keras 3 names a layer's arrays 0, 1, 2, ...");
+    /// One Keras 3 layer group at `path`: its own `vars/<i>` and, with `sub_objects`, those of the
+    /// layers it holds as attributes (saving_lib walks them into groups named after the attribute:
+    /// a recurrent layer's `cell`, Bidirectional's `forward_layer` / `backward_layer`, a wrapper's
+    /// `layer`), as one KerasH5Layer whose arrays are named by their path below the layer:
+    /// "vars/0", "cell/vars/2", "forward_layer/cell/vars/1". Nothing is kept for a group without
+    /// arrays.
+    void read_keras3_layer(hid_t layer_group, const std::string& path, bool sub_objects, std::size_t& groups,
+                           const std::string& where) {
         KerasH5Layer layer{path, {}};
         std::vector<detail::h5_id> handles;
-        for (const auto& n : expected) {
-            KerasH5Array a = describe_dataset(vars.get(), n, where + ": group '" + vars_path + "': weight",
-                                              where + ": layer group " + path + ": weight 'vars/" + n + "'", handles);
-            a.name = "vars/" + n;
-            a.role.clear();
-            a.prefix = path;
-            layer.weights.push_back(std::move(a));
-        }
+        read_keras3_vars(layer_group, path, "", sub_objects ? 0 : -1, groups, where, layer, handles);
+        if (layer.weights.empty()) return;
         layers_order_.emplace_back(path, layers_.size());
         layers_.push_back(std::move(layer));
         datasets_.push_back(std::move(handles));
+    }
+
+    /// The datasets `0`, `1`, ... of `<path>/<sub>vars` (nothing else may be there), appended to
+    /// `layer`; then, when `depth` ≥ 0, every other member of the group as a held layer
+    /// (`<sub><member>/`), at most 8 levels deep.
+    void read_keras3_vars(hid_t group, const std::string& path, const std::string& sub, int depth, std::size_t& groups,
+                          const std::string& where, KerasH5Layer& layer, std::vector<detail::h5_id>& handles) {
+        const std::string here = path + "/" + sub;  // ends with '/'
+        const htri_t has_vars = H5Lexists(group, "vars", H5P_DEFAULT);
+        if (has_vars < 0) throw io_error(detail::with_h5_reason(where + ": group '" + here + "': cannot look it up"));
+        if (has_vars > 0) {
+            const std::string vars_path = here + "vars";
+            const detail::h5_id vars = detail::open_below(group, "vars", detail::h5_kind::group, where + ": group '" + here + "':");
+            const auto names = child_names(vars.get(), where + ": group '" + vars_path + "'", groups);
+            std::vector<std::string> expected;
+            for (std::size_t i = 0; i < names.size(); ++i) expected.push_back(std::to_string(i));
+            std::vector<std::string> sorted = expected;
+            std::sort(sorted.begin(), sorted.end());  // name order, as listed: "0", "1", "10", "11", "2", ...
+            if (names != sorted)
+                throw io_error(where + ": group '" + vars_path + "' holds " + detail::join(names) +
+                               "; Keras 3 names a layer's arrays 0, 1, 2, ...");
+            for (const auto& n : expected) {
+                KerasH5Array a = describe_dataset(vars.get(), n, where + ": group '" + vars_path + "': weight",
+                                                  where + ": layer group " + path + ": weight '" + sub + "vars/" + n + "'",
+                                                  handles);
+                a.name = sub + "vars/" + n;
+                a.role.clear();
+                a.prefix = path;
+                layer.weights.push_back(std::move(a));
+            }
+        }
+        if (depth < 0) return;
+        for (const auto& member : child_names(group, where + ": group '" + here + "'", groups)) {
+            if (member == "vars" || member == keras3_dir_) continue;
+            if (depth >= 8)
+                throw io_error(where + ": group '" + here + member + "': layers held by layers deeper than 8 levels");
+            const detail::h5_id held =
+                detail::open_below(group, member, detail::h5_kind::group, where + ": group '" + here + "': member");
+            read_keras3_vars(held.get(), path, sub + member + "/", depth + 1, groups, where, layer, handles);
+        }
     }
 
     std::string read_scalar_string(hid_t obj, const char* name, const std::string& where) const {
@@ -1208,9 +1241,20 @@ inline void keras2_sources(const KerasH5File& file, const std::map<std::string, 
             throw name_error(cpp_name + ": found twice in '" + file.path().string() + "', in layer group " +
                              it->second.group->name + " and in layer group " + src.group->name);
     };
+    // Bidirectional's arrays are named "<layer>/forward_<inner>/.../kernel:0" and
+    // "<layer>/backward_<inner>/...": the direction is part of the role.
     auto roles_of = [](const file_source& src) {
         std::vector<std::string> r;
-        for (const auto* a : src.arrays) r.push_back(a->role);
+        for (const auto* a : src.arrays) {
+            std::string direction;
+            const std::string_view p = a->prefix;
+            for (std::size_t slash = p.find('/'); slash != std::string_view::npos; slash = p.find('/', slash + 1)) {
+                const auto comp = p.substr(slash + 1);
+                if (comp.starts_with("forward_")) direction = "forward/";
+                if (comp.starts_with("backward_")) direction = "backward/";
+            }
+            r.push_back(direction + a->role);
+        }
         return r;
     };
     for (const auto& group : file.layers()) {
@@ -1257,6 +1301,30 @@ inline void keras2_sources(const KerasH5File& file, const std::map<std::string, 
     }
 }
 
+/// The C++ role of the Keras 3 array `name` ("vars/1", "cell/vars/1", "forward_layer/cell/vars/0"):
+/// vars/<i> of a layer, or of a layer it holds that is not a direction (a recurrent layer's
+/// `cell`, a wrapper's `layer`), is the i-th of `plan_roles` (Keras's order by class) or else of
+/// the C++ layer's weights; a Bidirectional's `forward_layer/...` and `backward_layer/...` are the
+/// i-th of the C++ weights under "forward/" and "backward/". Unmatched: the name itself (then the
+/// load names it as a weight the C++ layer does not take).
+inline std::string keras3_role(const std::string& name, const std::vector<std::string>& plan_roles,
+                               const std::vector<cpp_weight>& cpp_weights) {
+    const auto vars = name.rfind("vars/");
+    const std::string sub = name.substr(0, vars);
+    std::size_t index = 0;
+    for (const char ch : std::string_view(name).substr(vars + 5)) index = index * 10 + static_cast<std::size_t>(ch - '0');
+    std::string direction;
+    if (sub.starts_with("forward_layer/")) direction = "forward/";
+    if (sub.starts_with("backward_layer/")) direction = "backward/";
+    if (direction.empty()) {
+        if (!plan_roles.empty()) return index < plan_roles.size() ? plan_roles[index] : name;
+        return index < cpp_weights.size() ? cpp_weights[index].role : name;
+    }
+    for (const auto& w : cpp_weights)
+        if (w.role.starts_with(direction) && index-- == 0) return w.role;
+    return name;
+}
+
 /// Keras 3 / 2.13 layouts: the layers of `members` (one model, in its order) matched with the
 /// groups below `dir` ("layers", "layers/functional/layers") by class, in Keras's numbering order.
 inline void keras3_sources(const KerasH5File& file, const std::vector<Keras3Layer>& members, const std::string& dir,
@@ -1300,12 +1368,9 @@ inline void keras3_sources(const KerasH5File& file, const std::vector<Keras3Laye
             if (ci == cpp_index.end()) continue;  // not a C++ layer (of this part): extra
             const KerasH5Layer* group = file.find_layer(path);
             file_source src{group, {}, {}, " (group " + path + ")"};
-            const auto& roles = m.roles;
-            const auto& cw = cpp[ci->second].weights;
-            for (std::size_t i = 0; i < group->weights.size(); ++i) {
-                src.arrays.push_back(&group->weights[i]);
-                src.roles.push_back(!roles.empty() ? (i < roles.size() ? roles[i] : group->weights[i].name)
-                                                   : (i < cw.size() ? cw[i].role : group->weights[i].name));
+            for (const auto& a : group->weights) {
+                src.arrays.push_back(&a);
+                src.roles.push_back(keras3_role(a.name, m.roles, cpp[ci->second].weights));
             }
             if (!sources.try_emplace(m.name, std::move(src)).second)
                 throw name_error(m.name + ": found twice in " + quoted + " (group " + path + ")");
@@ -1419,14 +1484,18 @@ inline void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t e
 ///  2. A top-level group that is not a C++ layer name, whose weight names' first path components
 ///     name C++ layers, is a nested model (model_2 -> "conv2d_transpose_1/kernel:0"): its arrays
 ///     are split by that first component.
-///  3. Within a layer, arrays go to WeightRefs by role (last component without ":0"). Shapes must
-///     be equal as written (Conv2DTranspose kernels are [kh, kw, out, in] on both sides).
+///  3. Within a layer, arrays go to WeightRefs by role (last component without ":0"; with
+///     "forward/" or "backward/" in front when a component after the first starts with
+///     "forward_" or "backward_": Bidirectional's two layers). Shapes must be equal as written
+///     (Conv2DTranspose kernels are [kh, kw, out, in] on both sides).
 ///
 /// Keras 3 layouts (`.weights.h5`, a `.keras` archive's `model.weights.h5`; Keras 2.13-2.14), which
 /// store no layer or weight names: the n-th group of a class (`layers/dense`, `layers/dense_1`, ...
 /// in Keras's numbering order) holds the n-th C++ layer of that Keras class in model order, and
 /// `vars/0`, `vars/1`, ... are the C++ layer's weights in its order (Keras's order: kernel, bias;
-/// gamma, beta, moving_mean, moving_variance). With the model's config (io::load_keras_model on a
+/// gamma, beta, moving_mean, moving_variance; an LSTM's `cell/vars/0..2`: kernel,
+/// recurrent_kernel, bias; Bidirectional's `forward_layer/...` and `backward_layer/...` the
+/// C++ weights under "forward/" and "backward/", each in its order). With the model's config (io::load_keras_model on a
 /// `.keras` file) the config says the order and the nested models; without it the C++ model is
 /// taken as one flat model in Keras's layer order, and nested models cannot be matched.
 ///

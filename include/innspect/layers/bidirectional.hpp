@@ -14,8 +14,9 @@
 /// layer. Gradient: slices, or g (times ½ for ave) to both. (mul has no LRP rule here.)
 ///
 /// Weights: the forward layer's arrays under roles "forward/kernel", "forward/recurrent_kernel",
-/// "forward/bias", the backward layer's under "backward/...". (Loading them from a Keras file
-/// needs the loader to tell the two layers' arrays apart, which io/keras_h5.hpp does not do yet.)
+/// "forward/bias", the backward layer's under "backward/...", as io/keras_h5.hpp finds them in
+/// Keras files (`<layer>/forward_<inner>/...` and `backward_<inner>/...` in Keras 2 and legacy
+/// files; `forward_layer/cell/vars/<i>` and `backward_layer/...` in Keras 3 files).
 
 #include <string>
 #include <string_view>
@@ -42,7 +43,7 @@ enum class BidirectionalMerge { concat, sum, ave };
 namespace detail {
 inline constexpr KerasField bidirectional_fields[] = {
     {.key = "merge_mode", .type = FieldType::text, .has_fallback = true, .text_fallback = "concat"},
-    {.key = "layer", .type = FieldType::raw},
+    {.key = "layer", .type = FieldType::raw, .wrapped = true},
 };
 
 constexpr std::string_view merge_mode_name(BidirectionalMerge m) {
@@ -65,7 +66,7 @@ Batch<T> reverse_steps(const Batch<T>& m, int width, int steps) {
 }
 }  // namespace detail
 
-/// Keras's Bidirectional config (the wrapped layer's config is compared by class only so far).
+/// Keras's Bidirectional config (the wrapped layer: its class and its own fields, as `layer.units`, ...).
 inline constexpr KerasSchema bidirectional_schema{"Bidirectional", detail::bidirectional_fields};
 
 /// Keras Bidirectional (see the file comment).
@@ -76,7 +77,12 @@ struct Bidirectional {
     static constexpr std::string_view name = Name.view();
     static constexpr const KerasSchema& keras = bidirectional_schema;
     static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues& v) { v.text("merge_mode", detail::merge_mode_name(Mode)); }
+    static void keras_values(KerasValues& v) {
+        v.text("merge_mode", detail::merge_mode_name(Mode));
+        KerasValues inner;
+        Inner::keras_values(inner);
+        v.wrapped("layer", Inner::keras_class, inner);
+    }
 
     template <ShapeType In>
     using inner_out = typename Inner::template output_shape_for<In>;

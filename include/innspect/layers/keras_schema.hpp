@@ -41,6 +41,8 @@ struct KerasField {
     std::string_view alias = {};         ///< another key some Keras versions use for it
     std::string_view requirement = {};   ///< non-empty: innspect runs only Keras's default, and this says why
     std::string_view accepted = {};      ///< raw: the values (JSON text, '|'-separated) innspect runs
+    bool wrapped = false;                ///< raw: a wrapped layer's {class_name, config}, compared as
+                                         ///< `<key>` (its class) and `<key>.<field>` (its schema's fields)
 
     constexpr std::string_view name() const { return label.empty() ? key : label; }
 };
@@ -86,6 +88,15 @@ public:
     }
     void text(std::string_view key, std::string_view v) { values_.push_back({std::string(key), std::string(v), {}}); }
     void boolean(std::string_view key, bool b) { text(key, b ? "true" : "false"); }
+    /// A wrapped layer: its class under `key`, its values under `key.<field>` (Bidirectional's and
+    /// TimeDistributed's `layer`).
+    void wrapped(std::string_view key, std::string_view keras_class, const KerasValues& inner) {
+        text(key, keras_class);
+        for (const auto& v : inner.values()) {
+            values_.push_back(v);
+            values_.back().key = std::string(key) + "." + v.key;
+        }
+    }
     /// ((top,bottom),(left,right))
     void amounts(std::string_view key, double t, double b, double l, double r) {
         values_.push_back({std::string(key),

@@ -21,8 +21,8 @@
 namespace innspect {
 
 namespace detail {
-/// The wrapped layer's config is compared by class only (its fields are not read yet).
-inline constexpr KerasField time_distributed_fields[] = {{.key = "layer", .type = FieldType::raw}};
+/// The wrapped layer: its class and its own fields (`layer.units`, `layer.activation`, ...).
+inline constexpr KerasField time_distributed_fields[] = {{.key = "layer", .type = FieldType::raw, .wrapped = true}};
 }  // namespace detail
 /// Keras's TimeDistributed config.
 inline constexpr KerasSchema time_distributed_schema{"TimeDistributed", detail::time_distributed_fields};
@@ -35,7 +35,11 @@ struct TimeDistributed {
     static constexpr std::string_view name = Name.view();
     static constexpr const KerasSchema& keras = time_distributed_schema;
     static constexpr std::string_view keras_class = keras.keras_class;
-    static void keras_values(KerasValues&) {}
+    static void keras_values(KerasValues& v) {
+        KerasValues inner;
+        Inner::keras_values(inner);
+        v.wrapped("layer", Inner::keras_class, inner);
+    }
 
     template <ShapeType In>
     static constexpr bool check() {
