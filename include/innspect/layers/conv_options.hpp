@@ -133,6 +133,10 @@ inline void declare_conv(KerasDeclaration& d, std::string_view cpp_class, int di
         out.push_back(conv_out_length(in[static_cast<std::size_t>(a)], d.integer("kernel", static_cast<std::size_t>(a)),
                                       d.integer("strides", static_cast<std::size_t>(a)), dil, d.text("padding"), transposed));
     }
+    for (int a = 0; a < dims; ++a)
+        if (in[static_cast<std::size_t>(a)] >= 0 && out[static_cast<std::size_t>(a)] <= 0)
+            d.fail("the kernel " + d.text("kernel") + " is larger than its input along axis " + std::to_string(a + 1) + " (" +
+                   std::to_string(in[static_cast<std::size_t>(a)]) + ", " + d.text("padding") + " padding)");
     out.push_back(d.integer("filters"));
     d.shape(out);
     std::int64_t k = d.integer("filters") * in.back();
