@@ -31,6 +31,11 @@
 #  include <gen_ae_keras213.hpp>
 #  include <gen_ae_nested.hpp>
 #  include <gen_ae_sequential.hpp>
+#  include <gen_graph_conv1d.hpp>
+#  include <gen_graph_residual.hpp>
+#  include <gen_graph_unet.hpp>
+#  include <gen_graph_unet_shuffled.hpp>
+#  include <gen_seed16_two_heads.hpp>
 #  include <gen_vae_z_mean.hpp>
 #endif
 
@@ -71,6 +76,52 @@ using AllNew = Model<T, Input<12, 12, 2>, Conv2D<"conv2d_1", 4, Kernel<3, 3>>, B
                      UpSampling2D<"up_sampling2d_1", UpSize<2, 3>>, Cropping2D<"cropping2d_1", 1, 0, 2, 1>,
                      Conv2DTranspose<"conv2d_transpose_1", 3, Kernel<3, 3>, Linear, Strides<2, 2>, same>,
                      GlobalAveragePooling2D<"global_average_pooling2d_1">, Dense<"dense_1", 2, Softmax>>;
+
+/// tests/analyzers/graph_reference.cpp's graphs (tests/data/graph/*/model.json).
+template <class T>
+using UNet = Model<T, Input<8, 8, 1>,
+                   Conv2D<"enc1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   Conv2D<"enc2", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   MaxPooling2D<"pool1", PoolSize<2, 2>>,
+                   Conv2D<"bottleneck", 6, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   UpSampling2D<"up1", UpSize<2, 2>>,
+                   Concatenate<"skip", Inputs<"up1", "enc2">>,
+                   Conv2D<"dec1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                   Add<"residual", Inputs<"dec1", "enc1">>,
+                   Conv2D<"reconstruction", 1, Kernel<1, 1>, Tanh>>;
+
+template <class T>
+using Residual = Model<T, Input<6, 6, 2>,
+                       Conv2D<"c1", 3, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                       Conv2D<"c2", 3, Kernel<3, 3>, Linear, Strides<1, 1>, Padding::same>,
+                       Add<"res1", Inputs<"c1", "c2">>,
+                       Conv2D<"down", 4, Kernel<2, 2>, Relu, Strides<2, 2>>,
+                       Flatten<"flat">,
+                       Dense<"code", 5, Tanh>,
+                       Dense<"d1", 36, Relu>,
+                       Subtract<"sub", Inputs<"d1", "flat">>,
+                       Dense<"d2", 36>,
+                       Add<"res2", Inputs<"d2", "sub">>,
+                       Reshape<"r", Shape<3, 3, 4>>,
+                       Conv2DTranspose<"up", 3, Kernel<2, 2>, Relu, Strides<2, 2>>,
+                       Average<"avg", Inputs<"up", "res1", "c1">>,
+                       Maximum<"max", Inputs<"avg", "c2">>,
+                       Concatenate<"wide", Inputs<"max", "res1">, Axis<2>>,
+                       Conv2D<"reconstruction", 2, Kernel<1, 1>>>;
+
+template <class T>
+using Seq = Model<T, Input<16, 2>,
+                  Conv1D<"e1", 4, Kernel<3>, Linear, Strides<1>, Padding::same>,
+                  BatchNormalization<"bn1">,
+                  Activation<"a1", Relu>,
+                  MaxPooling1D<"p1", PoolSize<2>>,
+                  Conv1D<"e2", 6, Kernel<3>, Relu>,
+                  BatchNormalization<"bn2">,
+                  Conv1D<"bottleneck", 3, Kernel<3>, Relu, Strides<1>, Padding::same>,
+                  UpSampling1D<"u1", UpSize<2>>,
+                  Conv1DTranspose<"t1", 4, Kernel<5>, Relu>,
+                  Add<"skip", Inputs<"t1", "a1">>,
+                  Conv1DTranspose<"out", 2, Kernel<3>, Linear, Strides<1>, Padding::same>>;
 
 /// An .npy file as a batch (rows: the first axis).
 template <class T>
@@ -202,5 +253,18 @@ TEST_CASE("vae_encoder.keras --until z_mean: the z_mean path, without the custom
                            Flatten<"flat">,                                                      //
                            Dense<"z_mean", 6>>;
     static_assert(std::is_same_v<V, Expected>);
+}
+
+TEST_CASE("graphs: merges as Inputs<...>, From<...> where a layer does not read the line before, a valid order") {
+    // The hand-written graphs of tests/analyzers/graph_reference.cpp, whose forward, LRP and gradients
+    // that test checks against numpy: the generated declarations are those very types.
+    static_assert(std::is_same_v<gen::Graph_unet<float>, UNet<float>>);
+    static_assert(std::is_same_v<gen::Graph_residual<double>, Residual<double>>);
+    static_assert(std::is_same_v<gen::Graph_conv1d<double>, Seq<double>>);
+    // The same U-Net listed out of order in its file: the generator orders it as Keras would.
+    static_assert(std::is_same_v<gen::Graph_unet_shuffled<float>, UNet<float>>);
+    // The decoder reads the latent code, not the classifier listed before it: From<"reshape1", ...>
+    // (examples/connectome/seed_model.hpp's two-heads variant, tests/data/forward/seed16_latent).
+    static_assert(std::is_same_v<gen::Seed16TwoHeads<float>, seed::SeedModelTwoHeads<float, 16>>);
 }
 #endif

@@ -43,7 +43,9 @@ innspect::io::KerasConfigSource read_config(const std::string& path) {
     namespace io = innspect::io;
     auto src = io::detail::open_keras_source(path, io::ReadLimits{});
     const std::string shown = std::filesystem::path(path).filename().string();
-    if (!src.config) throw innspect::error(path + ": " + src.no_config + "; the generator needs the file model.save() writes");
+    if (!src.config)
+        throw innspect::error(path + ": " + src.no_config +
+                              "; the generator needs the file model.save() writes");
     bool keras3 = src.weights->layout() == io::KerasLayout::keras3;
     if (!keras3 && src.weights->layout() != io::KerasLayout::keras2_13) {
         try {
@@ -60,7 +62,8 @@ std::string shape_text(const innspect::KerasDeclaration& d) {
     if (!d.output_shape_known) return "?";
     std::string s = "(";
     for (std::size_t i = 0; i < d.output_shape.size(); ++i)
-        s += (i ? ", " : "") + (d.output_shape[i] < 0 ? std::string("None") : std::to_string(d.output_shape[i]));
+        s += (i ? ", " : "") +
+             (d.output_shape[i] < 0 ? std::string("None") : std::to_string(d.output_shape[i]));
     return s + (d.output_shape.size() == 1 ? ",)" : ")");
 }
 
@@ -77,7 +80,8 @@ int summary(const std::vector<std::string>& paths) {
         ws = std::max(ws, shape_text(l.decl).size());
     }
     const auto pad = [](std::string s, std::size_t w) { return s + std::string(w + 2 - s.size(), ' '); };
-    std::cout << pad("name", wn) << pad("class", wc) << pad("output shape", ws) << pad("parameters", 10) << "supported\n";
+    std::cout << pad("name", wn) << pad("class", wc) << pad("output shape", ws) << pad("parameters", 10)
+              << "supported\n";
     std::string file;
     std::int64_t total = 0;
     bool all_known = true;
@@ -86,15 +90,19 @@ int summary(const std::vector<std::string>& paths) {
         if (m.files.size() > 1 && l.file != file) std::cout << "[" << (file = l.file) << "]\n";
         const auto& d = l.decl;
         const std::string params = d.parameters >= 0 ? std::to_string(d.parameters) : "?";
-        if (d.parameters >= 0) total += d.parameters;
-        else all_known = false;
+        if (d.parameters >= 0)
+            total += d.parameters;
+        else
+            all_known = false;
         std::cout << pad(d.name, wn) << pad(d.keras_class, wc) << pad(shape_text(d), ws) << pad(params, 10)
                   << (l.problem.empty() ? "yes" : "no: " + l.problem) << "\n";
         unsupported += l.problem.empty() ? 0 : 1;
     }
     std::cout << m.layers.size() << " layers, " << (all_known ? "" : "at least ") << total << " parameters; ";
-    if (unsupported == 0) std::cout << "every layer is supported\n";
-    else std::cout << unsupported << (unsupported == 1 ? " layer is" : " layers are") << " not supported\n";
+    if (unsupported == 0)
+        std::cout << "every layer is supported\n";
+    else
+        std::cout << unsupported << (unsupported == 1 ? " layer is" : " layers are") << " not supported\n";
     return unsupported == 0 ? 0 : 1;
 }
 
@@ -116,8 +124,8 @@ std::string default_name(const std::string& path) {
     return name;
 }
 
-int header(const std::vector<std::string>& paths, const std::string& name, const std::string& ns, const std::string& until,
-           const std::string& out) {
+int header(const std::vector<std::string>& paths, const std::string& name, const std::string& ns,
+           const std::string& until, const std::string& out) {
     std::vector<innspect::io::KerasConfigSource> files;
     for (const auto& p : paths) files.push_back(read_config(p));
     innspect::io::HeaderOptions opt;
@@ -128,7 +136,8 @@ int header(const std::vector<std::string>& paths, const std::string& name, const
     opt.command += " --name " + opt.name;
     if (!ns.empty()) opt.command += " --namespace " + ns;
     if (!until.empty()) opt.command += " --until " + until;
-    const std::string text = innspect::io::keras_model_header(innspect::io::describe_keras_model(files, until), opt);
+    const std::string text =
+        innspect::io::keras_model_header(innspect::io::describe_keras_model(files, until), opt);
     if (out.empty()) {
         std::cout << text;
         return 0;
@@ -163,12 +172,18 @@ int main(int argc, char** argv) {
                 if (i + 1 >= args.size()) throw usage_error(a + " needs a value");
                 return args[++i];
             };
-            if (cmd == "header" && a == "--name") name = value();
-            else if (cmd == "header" && a == "--namespace") ns = value();
-            else if (cmd == "header" && a == "--until") until = value();
-            else if (cmd == "header" && a == "-o") out = value();
-            else if (!a.empty() && a[0] == '-') throw usage_error("unknown option " + a);
-            else files.push_back(a);
+            if (cmd == "header" && a == "--name")
+                name = value();
+            else if (cmd == "header" && a == "--namespace")
+                ns = value();
+            else if (cmd == "header" && a == "--until")
+                until = value();
+            else if (cmd == "header" && a == "-o")
+                out = value();
+            else if (!a.empty() && a[0] == '-')
+                throw usage_error("unknown option " + a);
+            else
+                files.push_back(a);
         }
         if (files.empty()) throw usage_error("no FILE given");
         if (cmd == "summary") return summary(files);

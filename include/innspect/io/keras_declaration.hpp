@@ -48,14 +48,14 @@ struct DescribedLayer {
     std::string file;                     ///< the file it comes from
     const KerasSchema* schema = nullptr;  ///< nullptr: innspect has no layer of its class
     std::string problem;                  ///< why it cannot be declared ("" when it can)
-    KerasDeclaration decl;                ///< name, class, inputs ("input": the model input), declaration, shape
+    KerasDeclaration decl;  ///< name, class, inputs ("input": the model input), declaration, shape
     std::shared_ptr<KerasDeclaration> wrapped;  ///< the layer a Bidirectional / TimeDistributed wraps
 };
 
 /// The model a set of files describes, layers in an order where each follows what it reads.
 struct DescribedModel {
     std::vector<std::string> files;
-    std::string model_name, class_name;   ///< the first file's
+    std::string model_name, class_name;     ///< the first file's
     std::vector<std::int64_t> input_shape;  ///< one sample; −1 for a size the file leaves open (None)
     std::vector<DescribedLayer> layers;
 
@@ -85,15 +85,16 @@ inline bool wrapped_layer(const KerasLayerConfig& l, KerasLayerConfig& inner) {
     inner.class_name = cls->get<std::string>();
     const auto cfg = it->find("config");
     inner.config = cfg != it->end() ? *cfg : json::object();
-    if (const auto n = inner.config.find("name"); n != inner.config.end() && n->is_string()) inner.name = n->get<std::string>();
+    if (const auto n = inner.config.find("name"); n != inner.config.end() && n->is_string())
+        inner.name = n->get<std::string>();
     inner.name = inner.name.empty() ? l.name + "_inner" : inner.name;
     return true;
 }
 
 /// Reads `l` through `schema` into `d.values`; "" or why it cannot (an unsupported setting, a
 /// field of the wrong type).
-inline std::string read_values(const KerasLayerConfig& l, const KerasSchema& schema, const std::string& source,
-                               KerasDeclaration& d) {
+inline std::string read_values(const KerasLayerConfig& l, const KerasSchema& schema,
+                               const std::string& source, KerasDeclaration& d) {
     std::vector<std::string> unsupported;
     unsupported_settings(l, schema, unsupported, l.name);
     if (!unsupported.empty()) {
@@ -117,7 +118,8 @@ inline std::string read_values(const KerasLayerConfig& l, const KerasSchema& sch
 /// `until` non-empty: only that layer and what it needs. Throws innspect::error for what makes
 /// the model undeclarable as a whole (several inputs, a missing `until` layer, a name in two
 /// files); a layer innspect cannot declare is kept with its `problem` (see first_problem()).
-inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>& files, const std::string& until = {}) {
+inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>& files,
+                                           const std::string& until = {}) {
     using namespace detail;
     if (files.empty()) throw error("innspect-keras: no file given");
     DescribedModel m;
@@ -145,14 +147,16 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
         }
         if (k == 0) {
             if (c.inputs.empty() || c.inputs.front().shape.empty())
-                throw error(f.file + ": the config states no input shape (a Sequential model saved before it was built?)");
+                throw error(
+                    f.file +
+                    ": the config states no input shape (a Sequential model saved before it was built?)");
             m.input_shape = c.inputs.front().shape;
         }
         const std::string fed = k == 0 ? "input" : (raw.empty() ? "input" : raw.back().layer->name);
         for (const auto& l : c.layers) {
             if (const auto it = file_of.find(l.name); it != file_of.end())
-                throw error("layer " + l.name + " (" + l.class_name + ") is in " + it->second + " and in " + f.file +
-                            "; C++ layer names must be unique");
+                throw error("layer " + l.name + " (" + l.class_name + ") is in " + it->second + " and in " +
+                            f.file + "; C++ layer names must be unique");
             file_of[l.name] = f.file;
             std::vector<std::string> ins;
             for (const auto& in : l.inputs) ins.push_back(in.empty() ? fed : in);
@@ -170,8 +174,8 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
         if (it == index.end()) {
             std::string names;
             for (const auto& r : raw) names += (names.empty() ? "" : ", ") + r.layer->name;
-            throw error("--until " + until + ": no layer of that name in the file" + (files.size() > 1 ? "s" : "") +
-                        " (layers: " + names + ")");
+            throw error("--until " + until + ": no layer of that name in the file" +
+                        (files.size() > 1 ? "s" : "") + " (layers: " + names + ")");
         }
         std::fill(keep.begin(), keep.end(), false);
         std::vector<std::size_t> todo{it->second};
@@ -208,7 +212,8 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
             std::string missing;
             for (const auto& in : raw[i].inputs)
                 if (placed.count(in) == 0) missing += (missing.empty() ? "" : ", ") + in;
-            throw error("layer " + raw[i].layer->name + " (" + raw[i].layer->class_name + ") reads " + missing +
+            throw error("layer " + raw[i].layer->name + " (" + raw[i].layer->class_name + ") reads " +
+                        missing +
                         ", which no file declares before it (a cycle, or a layer of another model)");
         }
 
@@ -243,8 +248,10 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
                 d.wrapped = out.wrapped.get();
                 d.wrapped_schema = find_keras_class(inner.class_name);
                 if (d.wrapped_schema == nullptr)
-                    out.problem = "it wraps a " + inner.class_name + ": " + missing_class_text(inner.class_name);
-                else if (const std::string p = read_values(inner, *d.wrapped_schema, where, *out.wrapped); !p.empty())
+                    out.problem =
+                        "it wraps a " + inner.class_name + ": " + missing_class_text(inner.class_name);
+                else if (const std::string p = read_values(inner, *d.wrapped_schema, where, *out.wrapped);
+                         !p.empty())
                     out.problem = "its wrapped " + inner.class_name + " " + inner.name + ": " + p;
             }
             if (out.problem.empty()) {
@@ -275,13 +282,15 @@ inline std::string shape_comment(const KerasDeclaration& d) {
     if (!d.output_shape_known) return "";
     std::string s = "(";
     for (std::size_t i = 0; i < d.output_shape.size(); ++i)
-        s += (i ? ", " : "") + (d.output_shape[i] < 0 ? std::string("None") : std::to_string(d.output_shape[i]));
+        s += (i ? ", " : "") +
+             (d.output_shape[i] < 0 ? std::string("None") : std::to_string(d.output_shape[i]));
     return s + (d.output_shape.size() == 1 ? ",)" : ")");
 }
 
 inline bool is_identifier(const std::string& s) {
     if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 }  // namespace detail
@@ -303,8 +312,8 @@ inline std::string keras_model_header(const DescribedModel& m, const HeaderOptio
     if (const DescribedLayer* p = m.first_problem()) {
         std::string hint;
         for (const auto& in : p->decl.inputs) hint += (hint.empty() ? "" : " or --until ") + in;
-        throw error("layer " + p->decl.name + " (" + p->decl.keras_class + ") in " + p->file + ": " + p->problem +
-                    "; use --until LAYER to declare only what LAYER needs" +
+        throw error("layer " + p->decl.name + " (" + p->decl.keras_class + ") in " + p->file + ": " +
+                    p->problem + "; use --until LAYER to declare only what LAYER needs" +
                     (hint.empty() || hint == "input" ? "" : " (e.g. --until " + hint + ")"));
     }
     if (m.layers.empty()) throw error("the model has no layers to declare");
@@ -319,16 +328,19 @@ inline std::string keras_model_header(const DescribedModel& m, const HeaderOptio
     std::string files;
     for (const auto& f : m.files) files += (files.empty() ? "" : ", ") + f;
     std::string h;
-    h += "// Generated by innspect-keras from " + files + " (Keras " + m.class_name + " '" + m.model_name + "').\n";
+    h += "// Generated by innspect-keras from " + files + " (Keras " + m.class_name + " '" + m.model_name +
+         "').\n";
     if (!opt.command.empty()) h += "// Regenerate with: " + opt.command + "\n";
     h += "// Layer names, classes and hyper-parameters are the file's; the weights load by name:\n";
-    h += "//   innspect::io::load_keras_model(model, {" ;
-    for (std::size_t i = 0; i < m.files.size(); ++i) h += (i ? ", " : "") + KerasDeclaration::quote(m.files[i]);
+    h += "//   innspect::io::load_keras_model(model, {";
+    for (std::size_t i = 0; i < m.files.size(); ++i)
+        h += (i ? ", " : "") + KerasDeclaration::quote(m.files[i]);
     h += "});\n#pragma once\n\n#include <innspect/innspect.hpp>\n\n";
     const std::string detail_ns = "innspect_keras_" + opt.name;
     if (!opt.ns.empty()) h += "namespace " + opt.ns + " {\n";
     h += "namespace " + detail_ns + " {\nusing namespace innspect;\n\n";
-    h += "/// The Keras model of " + files + ": " + std::to_string(m.layers.size()) + " layers; T is float or double.\n";
+    h += "/// The Keras model of " + files + ": " + std::to_string(m.layers.size()) +
+         " layers; T is float or double.\n";
     h += "template <class T>\nusing " + opt.name + " = Model<T, Input<" + input + ">,\n";
 
     std::vector<std::string> lines, comments;
@@ -336,7 +348,8 @@ inline std::string keras_model_header(const DescribedModel& m, const HeaderOptio
     for (const auto& l : m.layers) {
         const KerasDeclaration& d = l.decl;
         std::string decl = d.declaration;
-        // A merge names what it reads (Inputs<...>); any other layer reads the previous one unless From<> says.
+        // A merge names what it reads (Inputs<...>); any other layer reads the previous one unless From<>
+        // says.
         const bool merge = d.inputs.size() > 1;
         if (!merge && d.inputs.size() == 1 && d.inputs.front() != previous)
             decl = "From<" + KerasDeclaration::quote(d.inputs.front()) + ", " + decl + ">";
