@@ -24,6 +24,7 @@ set(expected
   share/cmake/innspect/innspectConfig.cmake
   share/cmake/innspect/innspectConfigVersion.cmake
   share/cmake/innspect/innspectTargets.cmake
+  share/cmake/innspect/innspectKeras.cmake
   share/doc/innspect/LICENSE
   include/innspect/core/tensor.hpp)
 if(WITH_HDF5)

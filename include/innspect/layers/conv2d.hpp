@@ -20,7 +20,10 @@
 namespace innspect {
 
 /// Keras's Conv2D config.
-inline constexpr KerasSchema conv2d_schema{"Conv2D", detail::conv_fields};
+namespace detail {
+inline void declare_conv2d(KerasDeclaration& d) { declare_conv(d, "Conv2D", 2, false); }
+}  // namespace detail
+inline constexpr KerasSchema conv2d_schema{"Conv2D", detail::conv_fields, false, {}, &detail::declare_conv2d};
 
 namespace detail {
 

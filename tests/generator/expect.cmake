@@ -1,0 +1,21 @@
+# Runs the command after `--` and checks its exit code (EXPECT_RC) and that its stdout + stderr
+# match the regular expression EXPECT:
+#   cmake -DEXPECT_RC=1 -DEXPECT=<regex> -P expect.cmake -- <command> <args>...
+cmake_minimum_required(VERSION 3.20)
+set(cmd "")
+set(seen FALSE)
+foreach(i RANGE ${CMAKE_ARGC})
+  if(seen AND DEFINED CMAKE_ARGV${i})
+    list(APPEND cmd "${CMAKE_ARGV${i}}")
+  elseif("${CMAKE_ARGV${i}}" STREQUAL "--")
+    set(seen TRUE)
+  endif()
+endforeach()
+execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT rc EQUAL EXPECT_RC)
+  message(FATAL_ERROR "exit code ${rc}, expected ${EXPECT_RC}; output:\n${out}")
+endif()
+if(NOT out MATCHES "${EXPECT}")
+  message(FATAL_ERROR "the output does not match `${EXPECT}`:\n${out}")
+endif()
+message(STATUS "as expected (exit ${rc}):\n${out}")
