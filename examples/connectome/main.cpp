@@ -1,9 +1,11 @@
 // innspect-connectome: run and explain the connectome seed model (design.md §7) from a Keras
 // weight file. Usage notes: examples/connectome/README.md; `innspect-connectome --help`.
 //
-// Subcommands are rows of one table (`subcommands` below): a name, its options, its help text and
-// the function that runs it. Adding one (e.g. `demo`) is one OptionSpec array, one run function
-// and one row; parsing, --help and the exit codes come with it.
+// One instance of the library's command line (innspect/cli/): predict and explain are
+// innspect::cli's on the seed model, with its option tables and --help; this program adds its W
+// choice (16 or 90, read from the input), its input forms and the subcommands concept and demo.
+// Subcommands are rows of one table (`program()` below): a name, its options, its help text and
+// the function that runs it; parsing, --help and the exit codes come with innspect::cli::run_program.
 //
 // Exit codes: 0 success; 1 failure while running (an unreadable file, weights that do not fit the
 // model, any innspect::error); 2 bad command line (an unknown option or value, an input that is no
@@ -17,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include <innspect/core/errors.hpp>
+#include <innspect/cli/program.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -32,14 +34,6 @@ namespace {
 
 // ---- predict --------------------------------------------------------------------------------
 
-constexpr OptionSpec predict_options[] = {
-    {"--weights", "M.h5", "Keras weight file of the seed model (model.save or save_weights layout)"},
-    {"--input", "X.npy", "input batch: (batch, W, W, 1), (batch, W, W), (W, W, 1) or (W, W); W = 16 or 90"},
-    {"--out-dir", "D", "directory for the outputs (created if missing)"},
-    {"--precision", "P", "float (default) or double"},
-    {"--help", "", "show this help"},
-};
-
 int predict_main(const Args& a) {
     const Precision precision = parse_precision(a);
     const PredictRequest r{a.required("--weights"), a.required("--out-dir")};
@@ -49,51 +43,12 @@ int predict_main(const Args& a) {
 
 // ---- explain --------------------------------------------------------------------------------
 
-constexpr OptionSpec explain_options[] = {
-    {"--weights", "M.h5", "Keras weight file of the seed model"},
-    {"--input", "X.npy", "input batch (shapes as for predict)"},
-    {"--method", "METHOD", "explanation method (list below)"},
-    {"--target", "LAYER[:SEL]", "the explained layer and units (SEL below; default max)"},
-    {"--out", "R.npy", "relevance / attribution, (batch, W, W, 1), or (batch, <stop layer shape>)"},
-    {"--precision", "P", "float (default) or double"},
-    {"--stop-at", "LAYER", "stop propagation at this layer's output (gradient and LRP methods)"},
-    {"--keep-activation", "", "explain the layer's activation f(z), not its pre-activation z (logit)"},
-    {"--report", "", "print the LRP conservation table (sum of R per layer) to stdout"},
-    {"--epsilon", "E",
-     "epsilon of lrp.epsilon (default 1e-6) and of the composites' Dense rule\n"
-     "(default 0.1 for sequential_preset_*, 1e-6 for the others)"},
-    {"--no-bias", "", "leave the bias out of the rule (lrp.z, .epsilon, .alpha_beta, .zplus, .gamma)"},
-    {"--alpha", "A", "alpha of lrp.alpha_beta (default 2; alpha - beta = 1, one implies the other)"},
-    {"--beta", "B", "beta of lrp.alpha_beta (default 1)"},
-    {"--gamma", "G", "gamma of lrp.gamma and epsilon_gamma_box (default 0.25)"},
-    {"--low", "L", "lower input bound of z^B (lrp.zbox, epsilon_gamma_box; default min of the input)"},
-    {"--high", "H", "upper input bound of z^B (default max of the input)"},
-    {"--composite", "NAME", "rule per layer for lrp.composite (list below)"},
-    {"--steps", "N", "integrated_gradients: points on the path from the zero baseline (default 32)"},
-    {"--samples", "N", "smoothgrad: noisy samples (default 32)"},
-    {"--noise-level", "S", "smoothgrad: sigma = S * (max x - min x) per sample (default 0.1)"},
-    {"--seed", "K", "smoothgrad: seed of the noise generator (default 0)"},
-    {"--window", "N", "occlusion: N x N patch (default max(1, W / 10): 9 at W = 90, 1 at W = 16)"},
-    {"--stride", "N", "occlusion: patch stride (default the window)"},
-    {"--fill", "V", "occlusion: value of the occluded pixels (default 0)"},
-    {"--help", "", "show this help"},
-};
-
-constexpr std::string_view explain_details =
-    R"(The explained quantity: the selected units of LAYER's pre-activation z (the logit; with
---keep-activation its output f(z)). SEL is one of
-  max                 each sample's largest unit (default)
-  all                 every unit, weighted by itself (LRP: R0 = z)
-  index:K             unit K (flat, channels-last), e.g. output:index:1
-  index:H,W,C         the unit at (H, W, C) of an image-shaped layer, e.g. autoencoder:index:3,5,0
-  mask:FILE.npy       weights m on the units (e.g. a 0/1 region of the reconstruction): explains sum m*z
-  direction:FILE.npy  a concept direction c (from `concept`): explains the score c.z
-A mask or direction file holds one row (any shape with as many values as the layer has units,
-e.g. (1, 16, 16, 1) for the autoencoder at W = 16) or one row per sample.
-Layers: conv1 dropout1 conv2 dropout2 reshape1 dense1 output dense2 reshape2 conv3 conv4 autoencoder
-(output: the classifier, dropout2: the latent code, autoencoder: the reconstruction).
-integrated_gradients, smoothgrad and occlusion attribute to the input only (no --stop-at).
-Options that a method does not use are refused, not ignored.)";
+/// What explain's --help says after the library's list of selections: the seed model's layers.
+constexpr std::string_view explain_layers =
+    R"(Layers: conv1 dropout1 conv2 dropout2 reshape1 dense1 output dense2 reshape2 conv3 conv4 autoencoder
+(output: the classifier, dropout2: the latent code, autoencoder: the reconstruction; e.g.
+autoencoder:index:3,5,0, or mask:FILE.npy of shape (1, 16, 16, 1) for the autoencoder at W = 16).
+Occlusion's default window is max(1, W / 10): 9 at W = 90, 1 at W = 16.)";
 
 int explain_main(const Args& a) {
     const Precision precision = parse_precision(a);
@@ -172,138 +127,40 @@ int demo_main(const Args& a) {
 
 // ---- the table ------------------------------------------------------------------------------
 
-struct Subcommand {
-    std::string_view name;
-    std::string_view summary;   ///< one line, for the overview
-    std::string_view synopsis;  ///< after "Usage: innspect-connectome "
-    std::span<const OptionSpec> options;
-    std::string_view details;  ///< printed after the options
-    int (*run)(const Args&);
-};
-
-const Subcommand subcommands[] = {
-    {"predict", "run the model, write every layer's output as D/<layer>.npy",
-     "predict --weights M.h5 --input X.npy --out-dir D [--precision float|double]", predict_options,
-     "Writes D/<layer>.npy for conv1 ... autoencoder, Keras shapes: (batch, h, w, c) or (batch, units).",
-     predict_main},
-    {"explain", "explain units of any layer (LRP, gradients, occlusion), write the relevance",
-     "explain --weights M.h5 --input X.npy --method METHOD --target LAYER[:SEL] --out R.npy [options]",
-     explain_options, explain_details, explain_main},
-    {"concept", "concept vector: mean latent code of one set of inputs minus another's",
-     "concept --weights M.h5 --with A.npy --without B.npy [--layer LAYER] --out C.npy", concept_options,
-     concept_details, concept_main},
-    {"demo", "explain the trained W = 90 model on its held-out samples: heatmaps, block share, AOPC",
-     "demo [--data DIR] [--out-dir D] [--samples N] [--precision float|double]", demo_options, demo_details,
-     demo_main},
-};
-
-void print_overview(std::ostream& os) {
-    os << "Usage: " << program_name << " <command> [options]\n\n"
-       << "Runs and explains the connectome seed model (an autoencoder with a classifier head on\n"
-       << "W x W x 1 connectivity matrices, " << supported_widths_text()
-       << ") loaded from a Keras weight file.\n\nCommands:\n";
-    for (const auto& s : subcommands)
-        os << "  " << s.name << std::string(10 - s.name.size(), ' ') << s.summary << '\n';
-    os << "\nRun '" << program_name << " <command> --help' for a command's options.\n"
-       << "Exit codes: 0 success, 1 failure while running (unreadable file, weights that do not fit\n"
-       << "the model, ...), 2 bad command line.\n";
-}
-
-void print_lines(std::ostream& os, std::string_view text, std::size_t indent) {
-    std::size_t start = 0;
-    bool first = true;
-    while (start <= text.size()) {
-        const auto nl = text.find('\n', start);
-        const auto line =
-            text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-        os << (first ? "" : std::string(indent, ' ')) << line << '\n';
-        first = false;
-        if (nl == std::string_view::npos) break;
-        start = nl + 1;
-    }
-}
-
-void print_help(const Subcommand& s, std::ostream& os) {
-    os << "Usage: " << program_name << ' ' << s.synopsis << "\n\n" << s.summary << ".\n\nOptions:\n";
-    constexpr std::size_t column = 28;
-    for (const auto& o : s.options) {
-        std::string head = "  " + std::string(o.name) + (o.value.empty() ? "" : " " + std::string(o.value));
-        head.resize(std::max(column, head.size() + 1), ' ');
-        os << head;
-        print_lines(os, o.help, column);
-    }
-    if (s.name == "explain") {
-        os << "\nMethods (--method):\n";
-        for (const auto& m : explain_methods) {
-            std::string head = "  " + std::string(m.name);
-            head.resize(column, ' ');
-            os << head;
-            print_lines(os, m.help, column);
-        }
-        os << "\nComposites (--composite, with --method lrp.composite):";
-        for (std::size_t i = 0; i < std::size(composite_names); ++i)
-            os << (i % 4 == 0 ? "\n  " : ", ") << composite_names[i];
-        os << '\n';
-    }
-    if (!s.details.empty()) os << '\n' << s.details << '\n';
-}
-
-bool wants_help(std::span<const std::string> args) {
-    return std::any_of(args.begin(), args.end(),
-                       [](const std::string& a) { return a == "--help" || a == "-h"; });
-}
-
-int run(std::span<const std::string> args) {
-    if (args.empty()) {
-        std::cerr << program_name << ": a command is required\n\n";
-        print_overview(std::cerr);
-        return 2;
-    }
-    const std::string& name = args[0];
-    if (name == "--help" || name == "-h" || name == "help") {
-        if (args.size() > 1)
-            for (const auto& s : subcommands)
-                if (s.name == args[1]) return print_help(s, std::cout), 0;
-        print_overview(std::cout);
-        return 0;
-    }
-    if (name == "--version") {
-        std::cout << program_name << ' ' << INNSPECT_CONNECTOME_VERSION << '\n';
-        return 0;
-    }
-    const auto it = std::find_if(std::begin(subcommands), std::end(subcommands),
-                                 [&](const Subcommand& s) { return s.name == name; });
-    if (it == std::end(subcommands)) {
-        std::vector<std::string_view> names;
-        for (const auto& s : subcommands) names.push_back(s.name);
-        std::cerr << program_name << ": unknown command '" << name << "' (accepted: " << join(names)
-                  << ")\nRun '" << program_name << " --help' for usage.\n";
-        return 2;
-    }
-    const auto rest = args.subspan(1);
-    if (wants_help(rest)) {
-        print_help(*it, std::cout);
-        return 0;
-    }
-    const std::string where = std::string(program_name) + " " + std::string(it->name);
-    try {
-        return it->run(Args(it->options, rest));
-    } catch (const usage_error& e) {
-        std::cerr << where << ": " << e.what() << "\nRun '" << where << " --help' for usage.\n";
-        return 2;
-    } catch (const innspect::error& e) {
-        std::cerr << where << ": error: " << e.what() << '\n';
-        return 1;
-    } catch (const std::exception& e) {
-        std::cerr << where << ": error: " << e.what() << '\n';
-        return 1;
-    }
+innspect::cli::Program program() {
+    namespace cli = innspect::cli;
+    cli::Program p;
+    p.name = program_name;
+    p.version = INNSPECT_CONNECTOME_VERSION;
+    p.description =
+        "Runs and explains the connectome seed model (an autoencoder with a classifier head on\n"
+        "W x W x 1 connectivity matrices, " +
+        supported_widths_text() + ") loaded from a Keras weight file.";
+    p.commands = {
+        {"predict", "run the model, write every layer's output as D/<layer>.npy",
+         "predict --weights M.h5 --input X.npy --out-dir D [--precision float|double]", cli::predict_options,
+         "Writes D/<layer>.npy for conv1 ... autoencoder, Keras shapes: (batch, h, w, c) or (batch, units).\n"
+         "--input: (batch, W, W, 1), (batch, W, W), (W, W, 1) or (W, W) with " +
+             supported_widths_text() + ".",
+         predict_main},
+        {"explain", "explain units of any layer (LRP, gradients, occlusion), write the relevance",
+         "explain --weights M.h5 --input X.npy --method METHOD --target LAYER[:SEL] --out R.npy [options]",
+         cli::explain_options, std::string(cli::explain_selections_help) + "\n" + std::string(explain_layers),
+         explain_main, true},
+        {"concept", "concept vector: mean latent code of one set of inputs minus another's",
+         "concept --weights M.h5 --with A.npy --without B.npy [--layer LAYER] --out C.npy", concept_options,
+         std::string(concept_details), concept_main},
+        {"demo", "explain the trained W = 90 model on its held-out samples: heatmaps, block share, AOPC",
+         "demo [--data DIR] [--out-dir D] [--samples N] [--precision float|double]", demo_options,
+         std::string(demo_details), demo_main},
+    };
+    return p;
 }
 
 }  // namespace
 }  // namespace connectome
 
 int main(int argc, char** argv) {
-    const std::vector<std::string> args(argv + 1, argv + argc);
-    return connectome::run(args);
+    const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    return innspect::cli::run_program(connectome::program(), args);
 }
