@@ -24,6 +24,8 @@
 #include <innspect/io/keras_h5.hpp>
 #include <innspect/io/npy.hpp>
 
+#include "support/model12.hpp"
+
 using namespace innspect;
 namespace fs = std::filesystem;
 
@@ -210,35 +212,9 @@ TEST_CASE("keras3: several files, one model — the real encoder.h5 + decoder.h5
         MESSAGE("skipped: no real Keras files at ", dir.string());
         return;
     }
-    using Enc = Model<float, Input<360, 640, 3>,                                            //
-                      Conv2D<"conv2d_1", 8, Kernel<3, 3>, Linear, Strides<1, 1>, same>,     //
-                      Activation<"activation_1", Relu>,                                     //
-                      AveragePooling2D<"average_pooling2d_1", PoolSize<2, 2>, void, same>,  //
-                      Conv2D<"conv2d_2", 16, Kernel<3, 3>, Linear, Strides<1, 1>, same>,    //
-                      Activation<"activation_2", Relu>,                                     //
-                      AveragePooling2D<"average_pooling2d_2", PoolSize<2, 2>, void, same>,  //
-                      Flatten<"flatten_1">>;
-    using Dec =
-        Model<float, Input<230400>,                                                                  //
-              Reshape<"reshape_1", Shape<90, 160, 16>>,                                              //
-              Conv2DTranspose<"conv2d_transpose_1", 16, Kernel<3, 3>, Linear, Strides<2, 2>, same>,  //
-              Activation<"activation_3", Relu>,                                                      //
-              Conv2DTranspose<"conv2d_transpose_2", 3, Kernel<3, 3>, Linear, Strides<2, 2>, same>,   //
-              ReLU<"re_lu_1", 255.0>>;
-    using AEReal =
-        Model<float, Input<360, 640, 3>,                                                             //
-              Conv2D<"conv2d_1", 8, Kernel<3, 3>, Linear, Strides<1, 1>, same>,                      //
-              Activation<"activation_1", Relu>,                                                      //
-              AveragePooling2D<"average_pooling2d_1", PoolSize<2, 2>, void, same>,                   //
-              Conv2D<"conv2d_2", 16, Kernel<3, 3>, Linear, Strides<1, 1>, same>,                     //
-              Activation<"activation_2", Relu>,                                                      //
-              AveragePooling2D<"average_pooling2d_2", PoolSize<2, 2>, void, same>,                   //
-              Flatten<"flatten_1">,                                                                  //
-              Reshape<"reshape_1", Shape<90, 160, 16>>,                                              //
-              Conv2DTranspose<"conv2d_transpose_1", 16, Kernel<3, 3>, Linear, Strides<2, 2>, same>,  //
-              Activation<"activation_3", Relu>,                                                      //
-              Conv2DTranspose<"conv2d_transpose_2", 3, Kernel<3, 3>, Linear, Strides<2, 2>, same>,   //
-              ReLU<"re_lu_1", 255.0>>;
+    using Enc = test::model12::Encoder<float>;
+    using Dec = test::model12::Decoder<float>;
+    using AEReal = test::model12::Autoencoder<float>;
     static AEReal m;  // large: not on the stack
     const auto rep = io::load_keras_model(m, {dir / "12-encoder.h5", dir / "12-decoder.h5"});
     CHECK(rep.loaded ==

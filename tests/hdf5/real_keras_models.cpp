@@ -26,12 +26,13 @@
 #include <innspect/io/keras_h5.hpp>
 #include <innspect/io/npy.hpp>
 
+#include "support/model12.hpp"
+
 using namespace innspect;
+using namespace innspect::test::model12;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr Padding same = Padding::same, valid = Padding::valid;
 
 fs::path keras_dir() {
     const fs::path dir = fs::path(INNSPECT_SHARED_DIR) / "keras";
@@ -44,45 +45,6 @@ fs::path keras_dir() {
 }
 
 fs::path fixtures() { return fs::path(INNSPECT_TEST_DATA_DIR) / "forward4" / "real12"; }
-
-// ---- the models, as their model_config describes them -------------------------------------------
-
-template <class T, int W = 640, Padding P1 = same, int KW1 = 3>
-using EncoderOf = Model<T, Input<360, W, 3>,                                                        //
-                        Conv2D<"conv2d_1", 8, Kernel<3, KW1>, Linear, Strides<1, 1>, P1>,          //
-                        Activation<"activation_1", Relu>,                                          //
-                        AveragePooling2D<"average_pooling2d_1", PoolSize<2, 2>, void, same>,       //
-                        Conv2D<"conv2d_2", 16, Kernel<3, 3>, Linear, Strides<1, 1>, same>,         //
-                        Activation<"activation_2", Relu>,                                          //
-                        AveragePooling2D<"average_pooling2d_2", PoolSize<2, 2>, void, same>,       //
-                        Flatten<"flatten_1">>;
-template <class T>
-using Encoder = EncoderOf<T>;
-
-template <class T>
-using Decoder = Model<T, Input<230400>,                                                               //
-                      Reshape<"reshape_1", Shape<90, 160, 16>>,                                     //
-                      Conv2DTranspose<"conv2d_transpose_1", 16, Kernel<3, 3>, Linear, Strides<2, 2>, same>,  //
-                      Activation<"activation_3", Relu>,                                             //
-                      Conv2DTranspose<"conv2d_transpose_2", 3, Kernel<3, 3>, Linear, Strides<2, 2>, same>,   //
-                      ReLU<"re_lu_1", 255.0>>;
-
-/// The whole autoencoder of 12-autoencoder-weights.h5: the encoder's layers, then the decoder's
-/// (in the file the decoder is the nested model model_2).
-template <class T>
-using Autoencoder = Model<T, Input<360, 640, 3>,                                                      //
-                          Conv2D<"conv2d_1", 8, Kernel<3, 3>, Linear, Strides<1, 1>, same>,         //
-                          Activation<"activation_1", Relu>,                                         //
-                          AveragePooling2D<"average_pooling2d_1", PoolSize<2, 2>, void, same>,      //
-                          Conv2D<"conv2d_2", 16, Kernel<3, 3>, Linear, Strides<1, 1>, same>,        //
-                          Activation<"activation_2", Relu>,                                         //
-                          AveragePooling2D<"average_pooling2d_2", PoolSize<2, 2>, void, same>,      //
-                          Flatten<"flatten_1">,                                                     //
-                          Reshape<"reshape_1", Shape<90, 160, 16>>,                                 //
-                          Conv2DTranspose<"conv2d_transpose_1", 16, Kernel<3, 3>, Linear, Strides<2, 2>, same>,  //
-                          Activation<"activation_3", Relu>,                                         //
-                          Conv2DTranspose<"conv2d_transpose_2", 3, Kernel<3, 3>, Linear, Strides<2, 2>, same>,   //
-                          ReLU<"re_lu_1", 255.0>>;
 
 // ---- fixtures -----------------------------------------------------------------------------------
 
