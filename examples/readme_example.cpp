@@ -10,6 +10,6 @@ int main() {
     net.layer<"conv">().params().kernel.setRandom();
     net.layer<"logits">().params().kernel.setRandom();
     const Batch<float> x = Batch<float>::Random(1, 64);  // one 8x8x1 sample per row
-    const auto e = lrp(net, Epsilon(1e-6)).explain(x, target("logits", select::max<float>()));
+    const auto e = lrp(net, Epsilon(1e-6)).explain(x, target("logits", select::max()));
     std::cout << e.report.table();  // e.relevance: the 1x64 heatmap of the predicted class
 }

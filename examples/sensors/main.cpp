@@ -173,7 +173,7 @@ int run(const fs::path& data, const fs::path& out) {
         say("  sample " + std::to_string(b) + ": " + fmt(e_planted(b), "%.2f") + " | " + fmt(e_clean(b), "%.2f"));
 
     // ---- 4. why is each sample anomalous: the reconstruction error, explained
-    const auto error = target("reconstruction", select::reconstruction_error<float>());
+    const auto error = target("reconstruction", select::reconstruction_error());
     const auto cells_zplus = composite(entry<ByClass<"LSTM">>(ZPlus()), entry<AnyLayer>(Epsilon(0.1)));
     const auto explain = [&](const Target<float>& t) {
         return std::vector<Method>{

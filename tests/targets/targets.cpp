@@ -241,4 +241,43 @@ TEST_CASE("relevance(R): the initial relevance as given; for gradients the seed"
     check_close(g.relevance, finite_differences(m, x, "logits", r, true), 1e-7);
 }
 
+TEST_CASE("select:: and target without a scalar type take the model's: same results as spelled out") {
+    // The value-less selections are Selection<void> until used; they convert to the model's type.
+    static_assert(std::is_same_v<decltype(select::max()), Selection<void>>);
+    static_assert(std::is_same_v<decltype(target("c")), Target<void>>);
+    static_assert(std::is_convertible_v<Target<void>, Target<double>>);
+    static_assert(std::is_convertible_v<Target<void>, Target<float>>);
+    static_assert(!std::is_convertible_v<Target<float>, Target<double>>);
+
+    const auto m = make_net();
+    const Batch<double> x = random_batch(3, 20, 311);
+    const auto trace = m.forward(x);
+    const auto a = lrp(m, Epsilon(0.01));
+    CHECK(a.explain(trace, target("logits")).relevance ==
+          a.explain(trace, target<double>("logits", select::max<double>())).relevance);
+    CHECK(a.explain(x, target("c", select::index(1, 2, 1))).relevance ==
+          a.explain(x, target<double>("c", select::index<double>(1, 2, 1))).relevance);
+    CHECK(a.explain(x, target<"h">(select::all())).relevance ==
+          a.explain(x, target<double>("h", select::all<double>())).relevance);
+    CHECK(gradient(m).explain(x, target<"c">(select::index(13))).relevance ==
+          gradient(m).explain(x, target<double>("c", select::index<double>(13))).relevance);
+    // The fields survive the conversion.
+    auto t = target("c", select::index(5));
+    t.strip_activation = false;
+    t.stop_at = "c";
+    const Target<double> td = t;
+    CHECK(td.layer == "c");
+    CHECK(td.selection.kind == SelectionKind::index);
+    CHECK(td.selection.flat_index == 5);
+    CHECK_FALSE(td.strip_activation);
+    CHECK(td.stop_at == "c");
+
+    // A float model takes the same spelling.
+    Model<float, Input<4>, Dense<"d", 3>> mf;
+    mf.layer<"d">().params().kernel.setConstant(0.5f);
+    const Batch<float> xf = Batch<float>::Ones(2, 4);
+    CHECK(lrp(mf, Epsilon(0.01)).explain(xf, target("d", select::index(2))).relevance ==
+          lrp(mf, Epsilon(0.01)).explain(xf, target<float>("d", select::index<float>(2))).relevance);
+}
+
 }  // TEST_SUITE

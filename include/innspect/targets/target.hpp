@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -30,20 +31,51 @@
 
 namespace innspect {
 
+/// How a selection weights the tap's units (see the file comment).
+enum class SelectionKind { index, max, all, mask, direction, relevance, error };
+
 /// Which units of a tap are explained, and how they are weighted.
-template <class T>
+template <class T = void>
 struct Selection {
-    enum class Kind { index, max, all, mask, direction, relevance, error };
+    using Kind = SelectionKind;
     Kind kind = Kind::max;
     Eigen::Index flat_index = -1;  ///< index(k)
     int h = -1, w = -1, c = -1;    ///< index(h, w, c)
     Batch<T> values;               ///< mask / direction / relevance / error's mask: one row (broadcast) or one per sample
 };
 
+/// A selection without values (index, max, all, the whole reconstruction error) and without a
+/// scalar type: what `select::max()` etc. make when no type is given. It becomes the
+/// `Selection<T>` of the model it is used with, so one spelling serves float and double models.
+template <>
+struct Selection<void> {
+    using Kind = SelectionKind;
+    Kind kind = Kind::max;
+    Eigen::Index flat_index = -1;
+    int h = -1, w = -1, c = -1;
+
+    template <class T>
+    operator Selection<T>() const {  // NOLINT(google-explicit-constructor): the point is to convert silently
+        Selection<T> s;
+        s.kind = kind;
+        s.flat_index = flat_index;
+        s.h = h;
+        s.w = w;
+        s.c = c;
+        return s;
+    }
+};
+
 namespace select {
 namespace detail {
 template <class T>
-Selection<T> make(typename Selection<T>::Kind kind, Batch<T> values = {}) {
+Selection<T> make(SelectionKind kind) {
+    Selection<T> s;
+    s.kind = kind;
+    return s;
+}
+template <class T>
+Selection<T> make(SelectionKind kind, Batch<T> values) {
     Selection<T> s;
     s.kind = kind;
     s.values = std::move(values);
@@ -51,72 +83,82 @@ Selection<T> make(typename Selection<T>::Kind kind, Batch<T> values = {}) {
 }
 }  // namespace detail
 
+// The selections without values take the scalar type as an optional template argument; without
+// it they convert to the model's (`select::max()` for a float or a double model alike).
+
 /// The unit with flat (channels-last) index k.
-template <class T = float>
+template <class T = void>
 Selection<T> index(Eigen::Index k) {
-    auto s = detail::make<T>(Selection<T>::Kind::index);
+    auto s = detail::make<T>(SelectionKind::index);
     s.flat_index = k;
     return s;
 }
 /// The unit at pixel (h, w), channel c of an image-shaped tap.
-template <class T = float>
+template <class T = void>
 Selection<T> index(int h, int w, int c) {
-    auto s = detail::make<T>(Selection<T>::Kind::index);
+    auto s = detail::make<T>(SelectionKind::index);
     s.h = h;
     s.w = w;
     s.c = c;
     return s;
 }
 /// Each sample's largest unit (the predicted class for a classifier).
-template <class T = float>
+template <class T = void>
 Selection<T> max() {
-    return detail::make<T>(Selection<T>::Kind::max);
+    return detail::make<T>(SelectionKind::max);
 }
 /// Every unit, weighted by itself: explains Σ_j z_j (LRP: R⁰ = z).
-template <class T = float>
+template <class T = void>
 Selection<T> all() {
-    return detail::make<T>(Selection<T>::Kind::all);
+    return detail::make<T>(SelectionKind::all);
 }
 /// A weighting of the tap's units, e.g. a 0/1 region of a reconstruction (1 row or one per sample).
 template <class T>
 Selection<T> mask(Batch<T> m) {
-    return detail::make<T>(Selection<T>::Kind::mask, std::move(m));
+    return detail::make<T>(SelectionKind::mask, std::move(m));
 }
 /// A concept direction c in the tap's space: explains the concept score c·z.
 template <class T>
 Selection<T> direction(Batch<T> c) {
-    return detail::make<T>(Selection<T>::Kind::direction, std::move(c));
+    return detail::make<T>(SelectionKind::direction, std::move(c));
 }
 /// The reconstruction error E = Σ_j (x_j − x̂_j)² of an autoencoder whose tap (the
 /// reconstruction) has the input's shape.
-template <class T = float>
+template <class T = void>
 Selection<T> reconstruction_error() {
-    return detail::make<T>(Selection<T>::Kind::error);
+    return detail::make<T>(SelectionKind::error);
 }
 /// The reconstruction error over a region, E = Σ_j m_j (x_j − x̂_j)² (m: 0/1 or weights; one row
 /// or one per sample).
 template <class T>
 Selection<T> reconstruction_error(Batch<T> m) {
-    return detail::make<T>(Selection<T>::Kind::error, std::move(m));
+    return detail::make<T>(SelectionKind::error, std::move(m));
 }
 /// Initial relevance given as is (one row or one per sample).
 template <class T>
 Selection<T> relevance(Batch<T> r) {
-    return detail::make<T>(Selection<T>::Kind::relevance, std::move(r));
+    return detail::make<T>(SelectionKind::relevance, std::move(r));
 }
 }  // namespace select
 
-/// A tap, a selection, the activation policy, and where relevance stops.
-template <class T>
+/// A tap, a selection, the activation policy, and where relevance stops. `Target<void>` (from
+/// `target(...)` with a selection without values) converts to the `Target<T>` an analyzer takes.
+template <class T = void>
 struct Target {
     std::string layer;                  ///< Keras name of the explained layer
     Selection<T> selection = select::max<T>();
     bool strip_activation = true;       ///< explain the pre-activation (logit) rather than f(z)
     std::string stop_at;                ///< empty: the model input; else the layer whose output receives relevance
+
+    template <class U>
+        requires(std::is_void_v<T> && !std::is_void_v<U>)
+    operator Target<U>() const {  // NOLINT(google-explicit-constructor)
+        return Target<U>{layer, selection, strip_activation, stop_at};
+    }
 };
 
 /// Target `layer` with `sel` (strip the activation, propagate to the input).
-template <class T = float>
+template <class T = void>
 Target<T> target(std::string layer, Selection<T> sel = select::max<T>()) {
     Target<T> t;
     t.layer = std::move(layer);
@@ -133,7 +175,7 @@ struct NamedTarget {
 };
 
 /// `target<"layer">(sel)`: a target whose layer name the analyzer checks at compile time.
-template <fixed_string Name, class T = float>
+template <fixed_string Name, class T = void>
 NamedTarget<Name, T> target(Selection<T> sel = select::max<T>()) {
     return {target<T>(std::string(Name.view()), std::move(sel))};
 }
@@ -144,11 +186,12 @@ namespace detail {
 /// time; the analyzer says `using ExplainByName<...>::explain;`.
 template <class Derived, class Model>
 struct ExplainByName {
-    template <fixed_string Name, class... Options>
-    auto explain(const Batch<typename Model::scalar>& x, const NamedTarget<Name, typename Model::scalar>& t,
-                 Options&&... options) const {
+    template <fixed_string Name, class S, class... Options>
+        requires(std::is_same_v<S, typename Model::scalar> || std::is_void_v<S>)
+    auto explain(const Batch<typename Model::scalar>& x, const NamedTarget<Name, S>& t, Options&&... options) const {
         static_assert(Model::has_layer(Name.view()), "explain(x, target<Name>(...)): the model has no layer of this name");
-        return static_cast<const Derived&>(*this).explain(x, t.target, std::forward<Options>(options)...);
+        return static_cast<const Derived&>(*this).explain(x, Target<typename Model::scalar>(t.target),
+                                                          std::forward<Options>(options)...);
     }
 };
 
