@@ -28,11 +28,12 @@ constexpr int W = 90;
 using T = float;
 using Net = SeedModel<T, W>;
 
-/// One analysis: a name, its target, and how it runs on an input and (if it can) on a trace.
+/// One analysis: a name, its target, and how it runs on an input and (if it can) on a trace, with
+/// the library's ExplainOptions (its `threads` in the sharding mode).
 struct Analysis {
     std::string name, target;
-    std::function<void(const Batch<T>&)> on_input;
-    std::function<void(const ins::Trace<T>&)> on_trace;  ///< empty: needs its own forward passes
+    std::function<void(const Batch<T>&, ins::ExplainOptions)> on_input;
+    std::function<void(const ins::Trace<T>&, ins::ExplainOptions)> on_trace;  ///< empty: needs its own forward passes
     double goal_ratio = 0;                               ///< ratio to forward it should stay under (0: none)
     double goal_us_at_32 = 0;                            ///< µs per sample at batch 32 (0: none)
 };
@@ -55,21 +56,21 @@ int main(int argc, char** argv) {
     const ins::IntegratedGradients<Net> ig(model, 32);
 
     std::vector<Analysis> analyses{
-        {"forward", "", [&](const Batch<T>& x) { keep(model.forward(x).out.back()); }, nullptr},
-        {"LRP-epsilon(0.1)", "output max (logit)", [&](const Batch<T>& x) { keep(eps.explain(x, logit).relevance); },
-         [&](const ins::Trace<T>& t) { keep(eps.explain(t, logit).relevance); }, 2.5},
+        {"forward", "", [&](const Batch<T>& x, ins::ExplainOptions) { keep(model.forward(x).out.back()); }, nullptr},
+        {"LRP-epsilon(0.1)", "output max (logit)", [&](const Batch<T>& x, ins::ExplainOptions o) { keep(eps.explain(x, logit, o).relevance); },
+         [&](const ins::Trace<T>& t, ins::ExplainOptions o) { keep(eps.explain(t, logit, o).relevance); }, 2.5},
         {"LRP-epsilon(0.1)", "conv2 index 0 (latent)",
-         [&](const Batch<T>& x) { keep(eps.explain(x, latent).relevance); },
-         [&](const ins::Trace<T>& t) { keep(eps.explain(t, latent).relevance); }},
+         [&](const Batch<T>& x, ins::ExplainOptions o) { keep(eps.explain(x, latent, o).relevance); },
+         [&](const ins::Trace<T>& t, ins::ExplainOptions o) { keep(eps.explain(t, latent, o).relevance); }},
         {"LRP-epsilon(0.1)", "autoencoder all (recon)",
-         [&](const Batch<T>& x) { keep(eps.explain(x, recon).relevance); },
-         [&](const ins::Trace<T>& t) { keep(eps.explain(t, recon).relevance); }, 0, 100},
-        {"LRP-alpha2-beta1", "output max (logit)", [&](const Batch<T>& x) { keep(ab.explain(x, logit).relevance); },
-         [&](const ins::Trace<T>& t) { keep(ab.explain(t, logit).relevance); }, 5.0},
-        {"gradient", "output max (logit)", [&](const Batch<T>& x) { keep(grad.explain(x, logit).relevance); },
-         [&](const ins::Trace<T>& t) { keep(grad.explain(t, logit).relevance); }},
+         [&](const Batch<T>& x, ins::ExplainOptions o) { keep(eps.explain(x, recon, o).relevance); },
+         [&](const ins::Trace<T>& t, ins::ExplainOptions o) { keep(eps.explain(t, recon, o).relevance); }, 0, 100},
+        {"LRP-alpha2-beta1", "output max (logit)", [&](const Batch<T>& x, ins::ExplainOptions o) { keep(ab.explain(x, logit, o).relevance); },
+         [&](const ins::Trace<T>& t, ins::ExplainOptions o) { keep(ab.explain(t, logit, o).relevance); }, 5.0},
+        {"gradient", "output max (logit)", [&](const Batch<T>& x, ins::ExplainOptions o) { keep(grad.explain(x, logit, o).relevance); },
+         [&](const ins::Trace<T>& t, ins::ExplainOptions o) { keep(grad.explain(t, logit, o).relevance); }},
         {"integrated gradients (32)", "output max (logit)",
-         [&](const Batch<T>& x) { keep(ig.explain(x, logit).relevance); }, nullptr},
+         [&](const Batch<T>& x, ins::ExplainOptions o) { keep(ig.explain(x, logit, o).relevance); }, nullptr},
     };
 
     struct Goal {
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
     Eigen::setNbThreads(1);
     {
         const Batch<T> x = random_input<T>(2, Net::input_shape::size, 1);
-        for (const auto& a : analyses) a.on_input(x);
+        for (const auto& a : analyses) a.on_input(x, {});
     }
 
     for (const Threading& th : threadings(cl.threads)) {
@@ -93,32 +94,34 @@ int main(int argc, char** argv) {
             const int shards = std::min(th.shards, b);
             if (th.shards > 1 && shards < th.shards) continue;  // nothing to shard
             const Batch<T> x = random_input<T>(b, Net::input_shape::size, 2000 + b);
+            // Sharding: the explanations run as the library's tasks (ExplainOptions::threads, one
+            // task a thread); the forward pass they are compared with is sharded by hand.
             const std::vector<Batch<T>> parts = split_rows(x, shards);
-            std::vector<ins::Trace<T>> traces;
-            for (const auto& p : parts) traces.push_back(model.forward(p));
+            const ins::Trace<T> trace = model.forward(x);
+            const ins::ExplainOptions opt{.threads = shards};
             // Two interleaved groups, each with its own forward reference: the fast analyses (many
             // rounds), and integrated gradients, whose calls are ~30-100x longer, with its own.
             std::vector<Case> cases, slow;
             std::vector<int> backward_case(analyses.size(), -1), slow_case(analyses.size(), -1);
-            auto on_parts = [&](const Analysis& analysis) {
+            auto on_input = [&](const Analysis& analysis, bool forward) -> std::function<void()> {
                 const Analysis* a = &analysis;
-                return [&parts, shards, a] {
-                    run_on_threads(shards, [&](int k) { a->on_input(parts[static_cast<std::size_t>(k)]); });
-                };
+                if (forward)
+                    return [&parts, shards, a] {
+                        run_on_threads(shards, [&](int k) { a->on_input(parts[static_cast<std::size_t>(k)], {}); });
+                    };
+                return [&x, &opt, a] { a->on_input(x, opt); };
             };
             for (std::size_t i = 0; i < analyses.size(); ++i) {
-                if (analyses[i].on_trace || i == 0) cases.emplace_back(analyses[i].name, on_parts(analyses[i]), b);
+                if (analyses[i].on_trace || i == 0) cases.emplace_back(analyses[i].name, on_input(analyses[i], i == 0), b);
                 if (!analyses[i].on_trace || i == 0) {
                     slow_case[i] = static_cast<int>(slow.size());
-                    slow.emplace_back(analyses[i].name, on_parts(analyses[i]), b);
+                    slow.emplace_back(analyses[i].name, on_input(analyses[i], i == 0), b);
                 }
             }
             for (std::size_t i = 0; i < analyses.size(); ++i)
                 if (analyses[i].on_trace) {
                     backward_case[i] = static_cast<int>(cases.size());
-                    cases.emplace_back(analyses[i].name + " (backward)", [&, i] {
-                        run_on_threads(shards, [&](int k) { analyses[i].on_trace(traces[static_cast<std::size_t>(k)]); });
-                    }, b);
+                    cases.emplace_back(analyses[i].name + " (backward)", [&, i] { analyses[i].on_trace(trace, opt); }, b);
                 }
             run_interleaved(cases, cl.budget);
             Budget slow_budget = cl.budget;
@@ -177,7 +180,7 @@ int main(int argc, char** argv) {
         for (const auto& a : analyses) {
             std::printf("  %-26s %-24s", a.name.c_str(), a.target.c_str());
             for (const auto& x : xs) {
-                const auto h = heap_of([&] { a.on_input(x); });
+                const auto h = heap_of([&] { a.on_input(x, {}); });
                 std::printf("  %6lld x, %9s, %9s, %6ld", static_cast<long long>(h.heap.calls),
                             fmt_bytes(static_cast<double>(h.heap.bytes)).c_str(),
                             fmt_bytes(static_cast<double>(h.heap.peak)).c_str(), h.page_faults);

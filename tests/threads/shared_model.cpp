@@ -14,6 +14,8 @@
 
 #include <innspect/innspect.hpp>
 
+#include "fill_weights.hpp"
+
 namespace {
 
 using namespace innspect;
@@ -28,27 +30,11 @@ using Net = Model<double, Input<8, 8, 1>,                                   //
                   Flatten<"flat">,                                          // (36,)
                   Dense<"logits", 3>>;
 
-void fill(Net& net) {
-    std::uint32_t state = 12345;
-    auto next = [&] {
-        state = state * 1664525u + 1013904223u;
-        return static_cast<double>(state >> 8) / double(1u << 24) - 0.5;
-    };
-    net.for_each_layer([&](auto& l) {
-        for (auto& w : l.weights()) {
-            std::int64_t n = 1;
-            for (auto d : w.shape) n *= d;
-            // Variances stay positive; everything else takes both signs.
-            for (std::int64_t i = 0; i < n; ++i) w.data[i] = w.role == std::string_view("moving_variance") ? 0.6 + next() : next();
-        }
-    });
-}
-
 }  // namespace
 
 TEST_CASE("threads share one model, one analyzer each: results equal the serial run bit for bit") {
     Net net;
-    fill(net);
+    fill_weights(net, 12345);
     net.check_finite();
     Batch<double> x(6, 64);
     for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = std::sin(0.37 * double(i));

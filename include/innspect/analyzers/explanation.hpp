@@ -94,6 +94,13 @@ struct Explanation {
 /// Options every analyzer accepts.
 struct ExplainOptions {
     bool keep_layers = false;  ///< record the relevance at every visited layer's output
+    /// Threads explaining the batch's tasks at once (analyzers/tasks.hpp). 1: the calling thread
+    /// only; the library starts no thread unless this is > 1.
+    int threads = 1;
+    /// Rows per task: each task is explained exactly as its rows alone would be. 0: the batch shared
+    /// evenly among `threads` (one task for one thread). The results depend on the tasks, never on
+    /// the number of threads: the same rows_per_task gives the same bits on 1 or N threads.
+    Eigen::Index rows_per_task = 0;
 };
 
 }  // namespace innspect

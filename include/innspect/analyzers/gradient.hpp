@@ -16,6 +16,7 @@
 
 #include "innspect/analyzers/backward.hpp"
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/analyzers/tasks.hpp"
 #include "innspect/core/concepts.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/targets/target.hpp"
@@ -89,9 +90,12 @@ public:
     GradientAnalyzer(const Model&&, ReluMode = ReluMode::gradient, bool = false) = delete;  // a temporary
 
     Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
         return explain(model_.forward(x, target.layer), target, opt);
     }
     Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, trace.batch(), target))
+            return detail::explain_in_tasks(*this, trace, target, opt);
         const auto rt = detail::resolve(trace, target);
         auto e = detail::start_explanation(trace, rt);
         e.relevance = detail::backpropagate(model_, trace, rt, mode_, opt.keep_layers ? &e.layers : nullptr);

@@ -24,7 +24,16 @@ public:
         if (steps < 1) throw value_error("IntegratedGradients: steps must be >= 1, got " + std::to_string(steps));
     }
 
-    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions = {}) const {
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
+        if (baseline_.rows() > 1 && baseline_.rows() != x.rows())
+            throw shape_error("IntegratedGradients: the baseline has " + std::to_string(baseline_.rows()) +
+                              " rows, expected 1 or the batch's " + std::to_string(x.rows()));
+        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
+        return explain_rows(x, target, opt, 0);
+    }
+
+    /// Rows [first, first + x.rows()) of a larger batch: the baseline's rows are indexed from `first`.
+    Explanation<T> explain_rows(const Batch<T>& x, const Target<T>& target, ExplainOptions, Eigen::Index first) const {
         if (!target.stop_at.empty())
             throw value_error("IntegratedGradients: attributes to the model input; stop_at ('" + target.stop_at +
                               "') is not supported");
@@ -34,7 +43,7 @@ public:
         e.relevance.resize(x.rows(), x.cols());
         Trace<T> pt;  // one trace for every sample's path: its buffers are reused
         for (Eigen::Index b = 0; b < x.rows(); ++b) {
-            const Batch<T> x0 = baseline_row(b, x.cols());
+            const Batch<T> x0 = baseline_row(first + b, x.cols());
             const Batch<T> dx = x.row(b) - x0;
             Batch<T> points(steps_, x.cols());
             for (int k = 1; k <= steps_; ++k) points.row(k - 1) = x0 + (T(k) / T(steps_)) * dx;

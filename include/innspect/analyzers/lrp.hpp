@@ -19,6 +19,7 @@
 
 #include "innspect/analyzers/backward.hpp"
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/analyzers/tasks.hpp"
 #include "innspect/canonizers/merge_batch_norm.hpp"
 #include "innspect/composites/composite.hpp"
 #include "innspect/core/concepts.hpp"
@@ -45,13 +46,16 @@ public:
     Lrp(const Model& model, Comp composite) : model_(model), composite_(std::move(composite)), canon_(model) {}
     Lrp(const Model&&, Comp) = delete;  // it would keep a reference to a temporary
 
-    /// Forward pass on x, then relevance for `target`.
+    /// Forward pass on x, then relevance for `target` (in tasks of rows, on threads, as `opt` asks).
     Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
         return explain(model_.forward(x, target.layer), target, opt);
     }
 
     /// Relevance for `target` from an existing forward pass.
     Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, trace.batch(), target))
+            return detail::explain_in_tasks(*this, trace, target, opt);
         const auto rt = detail::resolve(trace, target);
         Explanation<T> e;
         e.initial = rt.initial_relevance();

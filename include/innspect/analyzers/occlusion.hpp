@@ -27,7 +27,8 @@ public:
             throw value_error("Occlusion: window and strides must be >= 1");
     }
 
-    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions = {}) const {
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
         if (!target.stop_at.empty())
             throw value_error("Occlusion: attributes to the model input; stop_at ('" + target.stop_at +
                               "') is not supported");

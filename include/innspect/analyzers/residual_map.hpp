@@ -24,12 +24,13 @@ public:
     ResidualMap(const Model&&) = delete;  // it would keep a reference to a temporary
 
     /// m ⊙ (x − x̂)²; `target` must select the reconstruction error.
-    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions = {}) const {
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
         if (target.selection.kind != Selection<T>::Kind::error)
             throw value_error("ResidualMap: explains the reconstruction error only; target '" + target.layer +
                               "' with select::reconstruction_error()");
         if (!target.stop_at.empty())
             throw value_error("ResidualMap: attributes to the model input; stop_at ('" + target.stop_at + "') is not supported");
+        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
         const auto trace = model_.forward(x, target.layer);
         const auto rt = detail::resolve(trace, target);
         Explanation<T> e;
