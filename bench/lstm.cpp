@@ -6,10 +6,12 @@
 // Goal: LRP-ε of the whole reconstruction ≤ 4× forward.
 //
 // Measured twice, as bench-profile does for the seed model: with glibc's malloc defaults, and then
-// with mallopt(no trim, no mmap). An explanation keeps each LSTM's per-step record (B × steps ×
-// 4u gates, cell and hidden states: 1.6 MB per array at batch 16), which glibc by default maps
-// fresh and returns to the system on every call, so every call page-faults it back in — on this
-// VM the faults, not the arithmetic, dominate at batch 16.
+// with mallopt(no trim, no mmap). LRP re-runs each LSTM's forward pass into a per-step record
+// (B × steps × 4u gates, cell and hidden states: 1.6 MB per array at batch 16). It lives in the
+// analyzer's workspace, allocated once per batch size; when it was allocated per call glibc mapped
+// it fresh and returned it every time, and the page faults, not the arithmetic, dominated (6-8x
+// forward with glibc's defaults, 2.7x with mallopt). The gradient analyzers keep no workspace:
+// their record is still allocated per call (bench/README.md, "bench-lstm").
 //
 //   bench-lstm [--quick] [--seconds S] [--batches 1,16]
 

@@ -6,6 +6,7 @@
 /// rule contains linear maps (a recurrent cell: design.md §5) runs the composite's rule on them
 /// without naming any rule (rules/rule.hpp builds the rules on these types).
 
+#include <any>
 #include <functional>
 #include <map>
 #include <string>
@@ -50,10 +51,22 @@ public:
         return p.front();
     }
 
+    /// A layer's own workspace of type W under `key`, default-constructed on first use and kept
+    /// across calls: buffers sized once per batch shape (a recurrent layer's per-step record)
+    /// instead of fresh allocations, which glibc maps and page-faults anew on every call. Its
+    /// contents are what the last call left; the layer overwrites them before reading.
+    template <class W>
+    W& workspace(const std::string& key) {
+        std::any& w = workspaces_[key];
+        if (!w.has_value()) w.emplace<W>();
+        return std::any_cast<W&>(w);
+    }
+
 private:
     std::map<std::string, std::vector<ParamCache>> parts_;
     std::map<std::string, LinearParams<T>> params_;
     std::map<std::string, Batch<T>> batches_;
+    std::map<std::string, std::any> workspaces_;
 };
 
 /// Everything a rule sees at one linear layer: the layer (its apply / apply_transposed), the

@@ -178,11 +178,13 @@ struct GRU {
             return gx;
         }
 
-        /// LRP through time with `rule` on the cell's linear maps (see the file comment).
+        /// LRP through time with `rule` on the cell's linear maps (see the file comment). The record
+        /// of the forward pass it re-runs lives in the analyzer's workspace (`cache`): allocated
+        /// once per batch size.
         template <class Rule>
         LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
             check(r, output_shape::size, "relevance at the output");
-            Record rec;
+            Record& rec = cache.template workspace<Record>("gru");
             run(x, &rec);
             const Eigen::Index B = x.rows();
             const T eps = static_cast<T>(detail::split_epsilon(rule));
@@ -228,6 +230,7 @@ struct GRU {
         /// n[k], xh[k] = x_h, q[k] = q_h (reset_after); h[k] = h_{k} (h[0] = 0).
         struct Record {
             std::vector<Batch<T>> zr, a, n, xh, q, h;
+            Batch<T> xw;  // the input's share of every step
         };
 
         static constexpr int input_step(int k) { return Opt.go_backwards ? S - 1 - k : k; }
@@ -270,13 +273,20 @@ struct GRU {
         Batch<T> run(const Batch<T>& x, Record* rec) const {
             check(x, In::size, "input");
             const Eigen::Index B = x.rows();
-            Batch<T> xw(B, S * 3 * U);
+            Batch<T> own;
+            Batch<T>& xw = rec ? rec->xw : own;
+            xw.resize(B, S * 3 * U);
             Eigen::Map<Matrix<T>> xwm(xw.data(), B * S, 3 * U);
             xwm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), B * S, F) * kernel_;
             if (has_bias) xwm.rowwise() += bias_.row(0);
             Batch<T> h = Batch<T>::Zero(B, U), xs(B, 3 * U), q(B, 3 * U), zr(B, 2 * U), gates, n, hh;
             Batch<T> out(B, output_shape::size);
-            if (rec) rec->h.assign(1, h);
+            if (rec) {  // assigned step by step below: a kept record is not allocated again
+                for (auto* v : {&rec->zr, &rec->a, &rec->n, &rec->xh}) v->resize(S);
+                if constexpr (after) rec->q.resize(S);
+                rec->h.resize(S + 1);
+                rec->h[0] = h;
+            }
             for (int k = 0; k < S; ++k) {
                 xs = detail::step_view(xw, input_step(k), 3 * U, S);
                 if constexpr (after) {
@@ -300,14 +310,13 @@ struct GRU {
                 h = z.cwiseProduct(h) + (Batch<T>::Ones(B, U) - z).cwiseProduct(hh);
                 if constexpr (Opt.return_sequences) detail::step_view(out, k, U, S) = h;
                 if (rec) {
-                    rec->zr.push_back(zr);
-                    Batch<T> a(B, 3 * U);
-                    a << gates, hh;
-                    rec->a.push_back(std::move(a));
-                    rec->n.push_back(n);
-                    rec->xh.push_back(xs.rightCols(U));
-                    if constexpr (after) rec->q.push_back(q.rightCols(U));
-                    rec->h.push_back(h);
+                    rec->zr[k] = zr;
+                    rec->a[k].resize(B, 3 * U);
+                    rec->a[k] << gates, hh;
+                    rec->n[k] = n;
+                    rec->xh[k] = xs.rightCols(U);
+                    if constexpr (after) rec->q[k] = q.rightCols(U);
+                    rec->h[k + 1] = h;
                 }
             }
             if constexpr (!Opt.return_sequences) out = h;

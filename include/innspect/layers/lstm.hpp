@@ -133,30 +133,45 @@ struct LSTM {
 
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             pre.resize(0, 0);
-            out = run(x, nullptr);
+            Workspace w;
+            run(x, w, false, out);
         }
 
         /// Backpropagation through time: the gradient w.r.t. the input sequence given g at the output.
         Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
             check(g, output_shape::size, "gradient at the output");
-            Record rec;
-            run(x, &rec);
+            Workspace w;  // the gradient analyzers keep no state: one workspace per call
+            run(x, w, true, w.out);
+            const Record& rec = w.rec;
             const Eigen::Index B = x.rows();
-            Batch<T>& dz_all = rec.z;  // ∂/∂z at input step t, written where z was once read
+            Batch<T>& dz_all = w.rec.z;  // ∂/∂z at input step t, written where z was once read
             Batch<T> dh = Batch<T>::Zero(B, U), dc = Batch<T>::Zero(B, U), dz(B, 4 * U);
+            // run's step buffers, free again, under this loop's names.
+            Batch<T>& c = w.c;
+            Batch<T>& phic = w.phi;
+            Batch<T>& dphic = w.u;
+            Batch<T>* dgate = w.gate;
+            Batch<T>& zq = w.zq;
+            Batch<T>& aq = w.aq;
+            for (int q = 0; q < 4; ++q) dgate[q].resize(B, U);
+            zq.resize(B, U);
+            aq.resize(B, U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(dh, g, k);
                 const auto a = rec.a_at(k);
-                const Batch<T> c = rec.c_at(k + 1);
-                const Batch<T> phic = activate<Act>(c);
+                c = rec.c_at(k + 1);
+                Act::forward(c, phic, U);
                 // h = o ⊙ φ(c)
-                Batch<T> dphic = dh.cwiseProduct(a.middleCols(3 * U, U));
+                dphic = dh.cwiseProduct(a.middleCols(3 * U, U));
                 Act::vjp(c, phic, dphic, U);
                 dc += dphic;
-                Batch<T> dgate[4] = {dc.cwiseProduct(a.middleCols(2 * U, U)), dc.cwiseProduct(rec.c_at(k)),
-                                     dc.cwiseProduct(a.middleCols(0, U)), dh.cwiseProduct(phic)};
+                dgate[0] = dc.cwiseProduct(a.middleCols(2 * U, U));
+                dgate[1] = dc.cwiseProduct(rec.c_at(k));
+                dgate[2] = dc.cwiseProduct(a.middleCols(0, U));
+                dgate[3] = dh.cwiseProduct(phic);
                 for (int q = 0; q < 4; ++q) {
-                    const Batch<T> zq = rec.z_at(k).middleCols(q * U, U), aq = a.middleCols(q * U, U);
+                    zq = rec.z_at(k).middleCols(q * U, U);
+                    aq = a.middleCols(q * U, U);
                     if (q == 2) Act::vjp(zq, aq, dgate[q], U);
                     else RecAct::vjp(zq, aq, dgate[q], U);
                     dz.middleCols(q * U, U) = dgate[q];
@@ -172,29 +187,43 @@ struct LSTM {
         }
 
         /// LRP through time with `rule` on the candidate's linear map (see the file comment).
+        /// The forward pass it re-runs is recorded in a workspace the analyzer keeps in `cache`,
+        /// so repeated explanations at one batch size allocate no sequence-sized buffer.
         template <class Rule>
         LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
             check(r, output_shape::size, "relevance at the output");
-            Record rec;
-            run(x, &rec);
+            Workspace& w = cache.template workspace<Workspace>("lstm");
+            run(x, w, true, w.out);
+            const Record& rec = w.rec;
             const Eigen::Index B = x.rows();
             const T eps = static_cast<T>(detail::split_epsilon(rule));
             const LinearParams<T>& p = cache.get("lstm candidate [W_c; U_c], b_c", [&] { return candidate_params(); });
             ParamCache<T>& part = cache.part("lstm candidate");
             LrpStep<T> out;
             out.relevance = Batch<T>::Zero(B, In::size);
-            Batch<T> rh = Batch<T>::Zero(B, U), rc = Batch<T>::Zero(B, U), xin(B, F + U);
+            // run's step buffers, free again, under this loop's names.
+            Batch<T>& rh = w.h;
+            Batch<T>& rc = w.c;
+            Batch<T>& s = w.u;
+            Batch<T>& rg = w.phi;
+            Batch<T>& zc = w.zq;
+            Batch<T>& xin = w.xin;
+            rh.setZero(B, U);
+            rc.setZero(B, U);
+            zc.resize(B, U);
+            xin.resize(B, F + U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(rh, r, k);
                 rc += rh;  // h = o ⊙ φ(c): all to c
                 const auto a = rec.a_at(k);
-                const Batch<T> s = detail::split_factor(rc, Batch<T>(rec.c_at(k + 1)), eps);
-                const Batch<T> rg = a.middleCols(0, U).cwiseProduct(a.middleCols(2 * U, U)).cwiseProduct(s);
+                detail::split_factor(rc, rec.c_at(k + 1), eps, s);
+                rg = a.middleCols(0, U).cwiseProduct(a.middleCols(2 * U, U)).cwiseProduct(s);
                 rc = a.middleCols(U, U).cwiseProduct(rec.c_at(k)).cwiseProduct(s);
                 const int t = input_step(k);
                 xin.leftCols(F) = detail::step_view(x, t, F, S);
                 xin.rightCols(U) = rec.h_at(k);
-                const Batch<T> zc = rec.z_at(k).middleCols(2 * U, U);
+                zc = rec.z_at(k).middleCols(2 * U, U);
+                // (The rule's own temporaries are its business: a few B × (F+u) per step.)
                 LrpStep<T> st = detail::cell_rule(rule, p, xin, zc, part, rg);
                 out.bias_absorbed += st.bias_absorbed;
                 step_view(out.relevance, t, F) = st.relevance.leftCols(F);
@@ -217,12 +246,18 @@ struct LSTM {
             auto h_at(int k) const { return detail::step_view(h, k, U, S + 1); }
         };
 
-        static constexpr int input_step(int k) { return Opt.go_backwards ? S - 1 - k : k; }
+        /// The record and every buffer a step works in, sized on entry (a no-op at an unchanged
+        /// batch size), so no step allocates. The backward passes reuse the step buffers under
+        /// names of their own (see there).
+        struct Workspace {
+            Record rec;
+            Batch<T> out;                 // run's output when only the record is wanted
+            Batch<T> h, c, z, a, u, phi;  // B × u, except z, a: B × 4u
+            Batch<T> gate[4], zq, aq;     // B × u
+            Batch<T> xin;                 // B × (F+u)
+        };
 
-        template <class A>
-        static Batch<T> activate(const Batch<T>& z) {
-            return detail::activate<A>(z, U);
-        }
+        static constexpr int input_step(int k) { return Opt.go_backwards ? S - 1 - k : k; }
 
         static auto step_view(Batch<T>& m, int t, int width = U) { return detail::step_view(m, t, width, S); }
 
@@ -248,43 +283,57 @@ struct LSTM {
             return p;
         }
 
-        Batch<T> run(const Batch<T>& x, Record* rec) const {
+        /// The forward pass into `out`, in w's buffers; with `record`, also w.rec's a, c, h
+        /// (w.rec.z holds z either way: it is summed in place of the input's share).
+        void run(const Batch<T>& x, Workspace& w, bool record, Batch<T>& out) const {
             check(x, In::size, "input");
             const Eigen::Index B = x.rows();
+            Record& rec = w.rec;
             // The input's share of every step at once: (B·S × F)·(F × 4u), row b·S + t.
-            // With a record, z is summed in place of the input's share: no second buffer.
-            Batch<T> own;
-            Batch<T>& xw = rec ? rec->z : own;
+            Batch<T>& xw = rec.z;
             xw.resize(B, S * 4 * U);
             Eigen::Map<Matrix<T>> xwm(xw.data(), B * S, 4 * U);
             xwm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), B * S, F) * kernel_;
             if (Opt.use_bias) xwm.rowwise() += bias_.transpose();
-            Batch<T> h = Batch<T>::Zero(B, U), c = Batch<T>::Zero(B, U), z(B, 4 * U), a;
-            Batch<T> out(B, output_shape::size);
-            if (rec) {
-                rec->a.resize(B, S * 4 * U);
-                rec->c.resize(B, (S + 1) * U);
-                rec->h.resize(B, (S + 1) * U);
-                detail::step_view(rec->c, 0, U, S + 1).setZero();
-                detail::step_view(rec->h, 0, U, S + 1).setZero();
+            Batch<T>& h = w.h;
+            Batch<T>& c = w.c;
+            Batch<T>& z = w.z;
+            Batch<T>& a = w.a;
+            Batch<T>& zg = w.u;
+            Batch<T>& phi = w.phi;
+            h.setZero(B, U);
+            c.setZero(B, U);
+            z.resize(B, 4 * U);
+            a.resize(B, 4 * U);
+            zg.resize(B, U);
+            phi.resize(B, U);
+            out.resize(B, output_shape::size);
+            if (record) {
+                rec.a.resize(B, S * 4 * U);
+                rec.c.resize(B, (S + 1) * U);
+                rec.h.resize(B, (S + 1) * U);
+                detail::step_view(rec.c, 0, U, S + 1).setZero();
+                detail::step_view(rec.h, 0, U, S + 1).setZero();
             }
             for (int k = 0; k < S; ++k) {
                 auto zk = detail::step_view(xw, input_step(k), 4 * U, S);
                 zk.noalias() += h * recurrent_;
                 z = zk;
                 RecAct::forward(z, a, 4 * U);
-                a.middleCols(2 * U, U) = activate<Act>(z.middleCols(2 * U, U));
+                zg = z.middleCols(2 * U, U);
+                Act::forward(zg, phi, U);
+                a.middleCols(2 * U, U) = phi;
                 c = a.middleCols(U, U).cwiseProduct(c) + a.middleCols(0, U).cwiseProduct(a.middleCols(2 * U, U));
-                h = a.middleCols(3 * U, U).cwiseProduct(activate<Act>(c));
+                Act::forward(c, phi, U);
+                h = a.middleCols(3 * U, U).cwiseProduct(phi);
                 if constexpr (Opt.return_sequences) step_view(out, k) = h;
-                if (rec) {
-                    detail::step_view(rec->a, k, 4 * U, S) = a;
-                    detail::step_view(rec->c, k + 1, U, S + 1) = c;
-                    detail::step_view(rec->h, k + 1, U, S + 1) = h;
+                if (record) {
+                    detail::step_view(rec.a, k, 4 * U, S) = a;
+                    detail::step_view(rec.c, k + 1, U, S + 1) = c;
+                    detail::step_view(rec.h, k + 1, U, S + 1) = h;
                 }
             }
             if constexpr (!Opt.return_sequences) out = h;
-            return out;
         }
 
         Matrix<T> kernel_, recurrent_;

@@ -81,10 +81,17 @@ double split_epsilon(const Rule& rule) {
 
 /// R / (y + ε·sgn₀(y)), 0 where the denominator is 0 (ε = 0 and y = 0): the factor that splits
 /// R_j among the terms of y_j = Σ_k a_{k,j} in proportion, R_{k,j} = a_{k,j}·factor_j.
+/// Written into `out` (sized once by the caller's workspace); y may be a step view.
+template <class T, class Y>
+void split_factor(const Batch<T>& r, const Y& y, T eps, Batch<T>& out) {
+    const auto d = (y.array() >= T(0)).select(y.array() + eps, y.array() - eps);
+    out = (d != T(0)).select(r.array() / d, T(0)).matrix();
+}
 template <class T>
 Batch<T> split_factor(const Batch<T>& r, const Batch<T>& y, T eps) {
-    const auto d = (y.array() >= T(0)).select(y.array() + eps, y.array() - eps);
-    return (d != T(0)).select(r.array() / d, T(0)).matrix();
+    Batch<T> s;
+    split_factor(r, y, eps, s);
+    return s;
 }
 
 /// a = Act(z) on a batch (an activation type's forward with `channels` per group).

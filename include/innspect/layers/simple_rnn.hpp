@@ -121,11 +121,12 @@ struct SimpleRNN {
             return gx;
         }
 
-        /// LRP through time with `rule` on [x_t | h_{t−1}] → z_t.
+        /// LRP through time with `rule` on [x_t | h_{t−1}] → z_t. The record of the forward pass it
+        /// re-runs lives in the analyzer's workspace (`cache`): allocated once per batch size.
         template <class Rule>
         LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
             check(r, output_shape::size, "relevance at the output");
-            Record rec;
+            Record& rec = cache.template workspace<Record>("simple_rnn");
             run(x, &rec);
             const Eigen::Index B = x.rows();
             const auto& p = cache.get("simple_rnn [W; U], b", [&] {
@@ -155,6 +156,7 @@ struct SimpleRNN {
     private:
         struct Record {
             std::vector<Batch<T>> z, h;  // z[k]: pre-activation at processing step k; h[k] (h[0] = 0)
+            Batch<T> xw;                 // the input's share of every step
         };
 
         static constexpr int input_step(int k) { return Opt.go_backwards ? S - 1 - k : k; }
@@ -173,21 +175,27 @@ struct SimpleRNN {
         Batch<T> run(const Batch<T>& x, Record* rec) const {
             check(x, In::size, "input");
             const Eigen::Index B = x.rows();
-            Batch<T> xw(B, S * U);
+            Batch<T> own;
+            Batch<T>& xw = rec ? rec->xw : own;
+            xw.resize(B, S * U);
             Eigen::Map<Matrix<T>> xwm(xw.data(), B * S, U);
             xwm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), B * S, F) * kernel_;
             if (Opt.use_bias) xwm.rowwise() += bias_.transpose();
             Batch<T> h = Batch<T>::Zero(B, U), z(B, U);
             Batch<T> out(B, output_shape::size);
-            if (rec) rec->h.assign(1, h);
+            if (rec) {  // assigned step by step below: a kept record is not allocated again
+                rec->z.resize(S);
+                rec->h.resize(S + 1);
+                rec->h[0] = h;
+            }
             for (int k = 0; k < S; ++k) {
                 z = detail::step_view(xw, input_step(k), U, S);
                 z.noalias() += h * recurrent_;
                 Act::forward(z, h, U);
                 if constexpr (Opt.return_sequences) detail::step_view(out, k, U, S) = h;
                 if (rec) {
-                    rec->z.push_back(z);
-                    rec->h.push_back(h);
+                    rec->z[k] = z;
+                    rec->h[k + 1] = h;
                 }
             }
             if constexpr (!Opt.return_sequences) out = h;
