@@ -6,8 +6,8 @@
 /// came from.
 ///
 /// Generic: every layer is read through its class's schema (layers/keras_classes.hpp) as the
-/// architecture check reads it (io/architecture.hpp), and spelled by the schema's own printer
-/// (`KerasSchema::declare`, in the layer's header). What is here is the graph: the order of the
+/// architecture check reads it (io/architecture.hpp), and spelled by its class's printer
+/// (keras_printer, next to the layer's header in layers/declarations/). What is here is the graph: the order of the
 /// layers (each after what it reads), `From<"name", ...>` where a layer does not read the one
 /// declared before it, several files chained into one model (a later file's input is the output
 /// of the file before it), and `until` (only what one layer needs).
@@ -31,7 +31,9 @@
 #include "innspect/core/errors.hpp"
 #include "innspect/io/architecture.hpp"
 #include "innspect/io/keras_json.hpp"
+#include "innspect/layers/declarations/keras_printer.hpp"
 #include "innspect/layers/keras_classes.hpp"
+#include "innspect/layers/keras_printers.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
 namespace innspect::io {
@@ -236,7 +238,7 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
         const std::string where = r.source->file;
         if (out.schema == nullptr) {
             out.problem = missing_class_text(d.keras_class);
-        } else if (out.schema->declare == nullptr) {
+        } else if (find_keras_printer(*out.schema) == nullptr) {
             out.problem = "innspect cannot print a declaration of a " + d.keras_class + " yet";
         } else {
             out.problem = read_values(*r.layer, *out.schema, where, d);
@@ -247,6 +249,7 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
                 out.wrapped->keras_class = inner.class_name;
                 d.wrapped = out.wrapped.get();
                 d.wrapped_schema = find_keras_class(inner.class_name);
+                if (d.wrapped_schema != nullptr) d.wrapped_printer = find_keras_printer(*d.wrapped_schema);
                 if (d.wrapped_schema == nullptr)
                     out.problem =
                         "it wraps a " + inner.class_name + ": " + missing_class_text(inner.class_name);
@@ -256,7 +259,7 @@ inline DescribedModel describe_keras_model(const std::vector<KerasConfigSource>&
             }
             if (out.problem.empty()) {
                 try {
-                    out.schema->declare(d);
+                    find_keras_printer(*out.schema)(d);
                 } catch (const error& e) {
                     const std::string w = e.what(), prefix = "layer " + d.name + " (" + d.keras_class + "): ";
                     out.problem = w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : w;

@@ -28,49 +28,14 @@ inline constexpr KerasField leaky_relu_fields[] = {
 inline constexpr KerasField elu_fields[] = {{.key = "alpha", .has_fallback = true, .fallback = {1.0}}};
 inline constexpr KerasField softmax_fields[] = {{.key = "axis", .has_fallback = true, .fallback = {-1}}};
 
-// How each class is declared in C++ (the header generator); the output has the input's shape.
-inline void declare_activation(KerasDeclaration& d) {
-    d.declaration = KerasDeclaration::spell("Activation", {d.quoted(), declared_activation(d)});
-    d.same_shape();
-    d.parameters = 0;
-}
-inline void declare_relu(KerasDeclaration& d) {
-    d.declaration = KerasDeclaration::spell(
-        "ReLU", {d.quoted()},
-        {{d.cpp_number("max_value"), KerasDeclaration::cpp_number(std::numeric_limits<double>::infinity())},
-         {d.cpp_number("negative_slope"), "0.0"},
-         {d.cpp_number("threshold"), "0.0"}});
-    d.same_shape();
-    d.parameters = 0;
-}
-inline void declare_leaky_relu(KerasDeclaration& d) {
-    d.declaration = KerasDeclaration::spell("LeakyReLU", {d.quoted()}, {{d.cpp_number("alpha"), "0.3"}});
-    d.same_shape();
-    d.parameters = 0;
-}
-inline void declare_elu(KerasDeclaration& d) {
-    d.declaration = KerasDeclaration::spell("ELU", {d.quoted()}, {{d.cpp_number("alpha"), "1.0"}});
-    d.same_shape();
-    d.parameters = 0;
-}
-/// `SoftmaxLayer<"s", Axis<a>>`; the last axis written as −1 (the default, left out).
-inline void declare_softmax(KerasDeclaration& d) {
-    int axis = d.integer("axis");
-    const auto rank = static_cast<int>(d.input_shape().size());
-    if (rank > 0 && axis == rank) axis = -1;
-    d.declaration = KerasDeclaration::spell("SoftmaxLayer", {d.quoted()}, {{"Axis<" + std::to_string(axis) + ">", "Axis<-1>"}});
-    d.same_shape();
-    d.parameters = 0;
-}
 }  // namespace detail
 /// Keras's Activation, ReLU and LeakyReLU configs: the three are compared by their activation
 /// (Activation("relu"), ReLU() and a fused relu are the same function).
-inline constexpr KerasSchema activation_schema{"Activation", detail::activation_fields, true, {}, &detail::declare_activation};
-inline constexpr KerasSchema relu_schema{"ReLU", detail::relu_fields, true, "relu", &detail::declare_relu};
-inline constexpr KerasSchema leaky_relu_schema{"LeakyReLU", detail::leaky_relu_fields, true, "leaky_relu",
-                                               &detail::declare_leaky_relu};
-inline constexpr KerasSchema elu_schema{"ELU", detail::elu_fields, true, "elu", &detail::declare_elu};
-inline constexpr KerasSchema softmax_schema{"Softmax", detail::softmax_fields, true, "softmax", &detail::declare_softmax};
+inline constexpr KerasSchema activation_schema{"Activation", detail::activation_fields, true, {}};
+inline constexpr KerasSchema relu_schema{"ReLU", detail::relu_fields, true, "relu"};
+inline constexpr KerasSchema leaky_relu_schema{"LeakyReLU", detail::leaky_relu_fields, true, "leaky_relu"};
+inline constexpr KerasSchema elu_schema{"ELU", detail::elu_fields, true, "elu"};
+inline constexpr KerasSchema softmax_schema{"Softmax", detail::softmax_fields, true, "softmax"};
 
 namespace detail {
 /// An activation as a layer of its own, under the Keras class `Schema`.

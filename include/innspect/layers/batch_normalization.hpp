@@ -32,20 +32,10 @@ inline constexpr KerasField batch_normalization_fields[] = {
      .accepted = "-1|3|[-1]|[3]"},
 };
 
-/// `BatchNormalization<"bn", epsilon, center, scale>` (Keras's defaults 1e-3, true, true left out).
-inline void declare_batch_normalization(KerasDeclaration& d) {
-    d.declaration = KerasDeclaration::spell("BatchNormalization", {d.quoted()},
-                                            {{d.cpp_number("epsilon"), "0.001"},
-                                             {d.boolean("center") ? "true" : "false", "true"},
-                                             {d.boolean("scale") ? "true" : "false", "true"}});
-    d.same_shape();
-    if (!d.input_shape().empty() && d.input_shape().back() > 0)
-        d.parameters = d.input_shape().back() * (2 + (d.boolean("center") ? 1 : 0) + (d.boolean("scale") ? 1 : 0));
-}
 }  // namespace detail
 /// Keras's BatchNormalization config.
 inline constexpr KerasSchema batch_normalization_schema{"BatchNormalization", detail::batch_normalization_fields, false,
-                                                        {}, &detail::declare_batch_normalization};
+                                                        {}};
 
 template <fixed_string Name, double Epsilon = 1e-3, bool Center = true, bool Scale = true>
 struct BatchNormalization {

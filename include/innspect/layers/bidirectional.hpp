@@ -66,25 +66,8 @@ Batch<T> reverse_steps(const Batch<T>& m, int width, int steps) {
 }
 }  // namespace detail
 
-namespace detail {
-/// `Bidirectional<"bi", LSTM<...>, BidirectionalMerge::sum>` (concat, the default, left out).
-inline void declare_bidirectional(KerasDeclaration& d) {
-    const std::string& mode = d.text("merge_mode");
-    if (mode != "concat" && mode != "sum" && mode != "ave") d.fail("merge_mode '" + mode + "': innspect runs concat, sum and ave");
-    const KerasDeclaration& inner = d.declare_wrapped(d.input_shape());
-    d.declaration = KerasDeclaration::spell("Bidirectional", {d.quoted(), inner.declaration},
-                                            {{"BidirectionalMerge::" + mode, "BidirectionalMerge::concat"}});
-    if (inner.output_shape_known) {
-        auto out = inner.output_shape;
-        if (mode == "concat") out.back() *= 2;
-        d.shape(out);
-    }
-    if (inner.parameters >= 0) d.parameters = 2 * inner.parameters;
-}
-}  // namespace detail
 /// Keras's Bidirectional config (the wrapped layer: its class and its own fields, as `layer.units`, ...).
-inline constexpr KerasSchema bidirectional_schema{"Bidirectional", detail::bidirectional_fields, false, {},
-                                                  &detail::declare_bidirectional};
+inline constexpr KerasSchema bidirectional_schema{"Bidirectional", detail::bidirectional_fields, false, {}};
 
 /// Keras Bidirectional (see the file comment).
 template <fixed_string Name, LayerSpec Inner, BidirectionalMerge Mode = BidirectionalMerge::concat>

@@ -21,10 +21,7 @@
 namespace innspect {
 
 /// Keras's Conv1D config.
-namespace detail {
-inline void declare_conv1d(KerasDeclaration& d) { declare_conv(d, "Conv1D", 1, false); }
-}  // namespace detail
-inline constexpr KerasSchema conv1d_schema{"Conv1D", detail::conv_fields_of<1, true>, false, {}, &detail::declare_conv1d};
+inline constexpr KerasSchema conv1d_schema{"Conv1D", detail::conv_fields_of<1, true>, false, {}};
 
 /// Keras Conv1D: y_{t,f} = Σ_{a,c} x_{t·s + a·d − pad, c} K_{a,c,f} (+ b_f), e.g.
 ///   `Conv1D<"c", 8, Kernel<3>, Relu>`, `Conv1D<"c", 8, Kernel<3>, Relu, Strides<2>, Padding::same>`,

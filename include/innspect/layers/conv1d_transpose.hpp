@@ -19,11 +19,7 @@
 namespace innspect {
 
 /// Keras's Conv1DTranspose config.
-namespace detail {
-inline void declare_conv1d_transpose(KerasDeclaration& d) { declare_conv(d, "Conv1DTranspose", 1, true); }
-}  // namespace detail
-inline constexpr KerasSchema conv1d_transpose_schema{"Conv1DTranspose", detail::conv_transpose_fields_of<1>, false, {},
-                                                     &detail::declare_conv1d_transpose};
+inline constexpr KerasSchema conv1d_transpose_schema{"Conv1DTranspose", detail::conv_transpose_fields_of<1>, false, {}};
 
 /// Keras Conv1DTranspose: the adjoint of the Conv1D (same kernel, strides, padding) that maps its
 /// output back to its input; output length valid → in·s + max(k − s, 0), same → in·s. E.g.

@@ -20,10 +20,7 @@
 namespace innspect {
 
 /// Keras's Conv2D config.
-namespace detail {
-inline void declare_conv2d(KerasDeclaration& d) { declare_conv(d, "Conv2D", 2, false); }
-}  // namespace detail
-inline constexpr KerasSchema conv2d_schema{"Conv2D", detail::conv_fields, false, {}, &detail::declare_conv2d};
+inline constexpr KerasSchema conv2d_schema{"Conv2D", detail::conv_fields, false, {}};
 
 namespace detail {
 

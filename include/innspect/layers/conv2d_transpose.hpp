@@ -107,11 +107,7 @@ public:
 }  // namespace detail
 
 /// Keras's Conv2DTranspose config.
-namespace detail {
-inline void declare_conv2d_transpose(KerasDeclaration& d) { declare_conv(d, "Conv2DTranspose", 2, true); }
-}  // namespace detail
-inline constexpr KerasSchema conv2d_transpose_schema{"Conv2DTranspose", detail::conv_transpose_fields_of<2>, false, {},
-                                                     &detail::declare_conv2d_transpose};
+inline constexpr KerasSchema conv2d_transpose_schema{"Conv2DTranspose", detail::conv_transpose_fields_of<2>, false, {}};
 
 /// Keras Conv2DTranspose: the adjoint of the Conv2D (same kernel, strides, padding) that maps its
 /// output back to its input. Output length per axis, as Keras computes it: valid → in·s + max(k − s, 0),

@@ -18,21 +18,9 @@ inline constexpr KerasField dense_fields[] = {
     {.key = "activation", .type = FieldType::activation, .has_fallback = true, .text_fallback = "linear"},
     {.key = "use_bias", .type = FieldType::boolean, .has_fallback = true, .fallback = {1}},
 };
-/// `Dense<"d", units, Act, use_bias>` (defaults Linear, true left out); acts on the last axis.
-inline void declare_dense(KerasDeclaration& d) {
-    const int units = d.integer("units");
-    d.declaration = KerasDeclaration::spell("Dense", {d.quoted(), std::to_string(units)},
-                                            {{declared_activation(d), "Linear"}, {d.boolean("use_bias") ? "true" : "false", "true"}});
-    if (d.input_shape().empty()) return;
-    auto out = d.input_shape();
-    const std::int64_t in = out.back();
-    out.back() = units;
-    d.shape(out);
-    if (in > 0) d.parameters = in * units + (d.boolean("use_bias") ? units : 0);
-}
 }  // namespace detail
 /// Keras's Dense config.
-inline constexpr KerasSchema dense_schema{"Dense", detail::dense_fields, false, {}, &detail::declare_dense};
+inline constexpr KerasSchema dense_schema{"Dense", detail::dense_fields, false, {}};
 
 /// Keras Dense. On an image input (h, w, c) it acts on the channel axis, as Keras does.
 /// `apply(x, P)` = x·W (+ b); `apply_transposed(s, P)` = s·Wᵀ.

@@ -13,19 +13,10 @@ namespace innspect {
 
 namespace detail {
 inline constexpr KerasField dropout_fields[] = {{.key = "rate", .has_fallback = true, .fallback = {0.5}}};
-/// `Dropout<"d", rate>` / `SpatialDropout2D<"d", rate>` (the default 0.5 left out).
-inline void declare_dropout_as(KerasDeclaration& d, std::string_view cpp_class) {
-    d.declaration = KerasDeclaration::spell(cpp_class, {d.quoted()}, {{d.cpp_number("rate"), "0.5"}});
-    d.same_shape();
-    d.parameters = 0;
-}
-inline void declare_dropout(KerasDeclaration& d) { declare_dropout_as(d, "Dropout"); }
-inline void declare_spatial_dropout2d(KerasDeclaration& d) { declare_dropout_as(d, "SpatialDropout2D"); }
 }  // namespace detail
 /// Keras's Dropout and SpatialDropout2D configs.
-inline constexpr KerasSchema dropout_schema{"Dropout", detail::dropout_fields, false, {}, &detail::declare_dropout};
-inline constexpr KerasSchema spatial_dropout2d_schema{"SpatialDropout2D", detail::dropout_fields, false, {},
-                                                      &detail::declare_spatial_dropout2d};
+inline constexpr KerasSchema dropout_schema{"Dropout", detail::dropout_fields, false, {}};
+inline constexpr KerasSchema spatial_dropout2d_schema{"SpatialDropout2D", detail::dropout_fields, false, {}};
 
 namespace detail {
 template <fixed_string Name, double Rate, bool Spatial>

@@ -41,44 +41,13 @@ namespace innspect {
 
 namespace detail {
 inline constexpr KerasField concatenate_fields[] = {{.key = "axis", .has_fallback = true, .fallback = {-1}}};
-
-/// `Add<"a", Inputs<"x", "y">>` and the other elementwise merges.
-inline void declare_elementwise_merge(KerasDeclaration& d, std::string_view cpp_class) {
-    d.declaration = KerasDeclaration::spell(cpp_class, {d.quoted(), d.quoted_inputs()});
-    d.same_shape();
-    d.parameters = 0;
-}
-inline void declare_add(KerasDeclaration& d) { declare_elementwise_merge(d, "Add"); }
-inline void declare_subtract(KerasDeclaration& d) { declare_elementwise_merge(d, "Subtract"); }
-inline void declare_average(KerasDeclaration& d) { declare_elementwise_merge(d, "Average"); }
-inline void declare_maximum(KerasDeclaration& d) { declare_elementwise_merge(d, "Maximum"); }
-
-/// `Concatenate<"c", Inputs<...>, Axis<a>>`; the last axis written as −1 (the default, left out).
-inline void declare_concatenate(KerasDeclaration& d) {
-    int axis = d.integer("axis");
-    const auto& in = d.input_shape();
-    const int rank = static_cast<int>(in.size());
-    if (rank > 0 && axis == rank) axis = -1;
-    d.declaration = KerasDeclaration::spell("Concatenate", {d.quoted(), d.quoted_inputs()},
-                                            {{"Axis<" + std::to_string(axis) + ">", "Axis<-1>"}});
-    d.parameters = 0;
-    if (rank == 0 || axis == 0 || axis > rank || axis < -rank) return;
-    const auto k = static_cast<std::size_t>(axis > 0 ? axis - 1 : rank + axis);
-    auto out = in;
-    out[k] = 0;
-    for (const auto& s : d.input_shapes) {
-        if (s.size() != in.size() || s[k] < 0) return;
-        out[k] += s[k];
-    }
-    d.shape(out);
-}
 }  // namespace detail
 /// Keras's Add, Subtract, Average, Maximum and Concatenate configs.
-inline constexpr KerasSchema add_schema{"Add", {}, false, {}, &detail::declare_add};
-inline constexpr KerasSchema subtract_schema{"Subtract", {}, false, {}, &detail::declare_subtract};
-inline constexpr KerasSchema average_schema{"Average", {}, false, {}, &detail::declare_average};
-inline constexpr KerasSchema maximum_schema{"Maximum", {}, false, {}, &detail::declare_maximum};
-inline constexpr KerasSchema concatenate_schema{"Concatenate", detail::concatenate_fields, false, {}, &detail::declare_concatenate};
+inline constexpr KerasSchema add_schema{"Add", {}, false, {}};
+inline constexpr KerasSchema subtract_schema{"Subtract", {}, false, {}};
+inline constexpr KerasSchema average_schema{"Average", {}, false, {}};
+inline constexpr KerasSchema maximum_schema{"Maximum", {}, false, {}};
+inline constexpr KerasSchema concatenate_schema{"Concatenate", detail::concatenate_fields, false, {}};
 
 namespace detail {
 

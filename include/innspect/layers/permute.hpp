@@ -63,23 +63,9 @@ struct shape_from_dims<3, D> {
     using type = Shape<D[0], D[1], D[2]>;
 };
 
-/// `Permute<"p", 2, 1>` (Keras's 1-based axes).
-inline void declare_permute(KerasDeclaration& d) {
-    const std::vector<int> dims = d.integers("dims");
-    d.declaration = KerasDeclaration::spell("Permute", {d.quoted(), KerasDeclaration::list(dims)});
-    d.parameters = 0;
-    const auto& in = d.input_shape();
-    if (in.size() != dims.size()) return;
-    std::vector<std::int64_t> out;
-    for (int a : dims) {
-        if (a < 1 || a > static_cast<int>(in.size())) return;
-        out.push_back(in[static_cast<std::size_t>(a - 1)]);
-    }
-    d.shape(out);
-}
 }  // namespace detail
 /// Keras's Permute config.
-inline constexpr KerasSchema permute_schema{"Permute", detail::permute_fields, false, {}, &detail::declare_permute};
+inline constexpr KerasSchema permute_schema{"Permute", detail::permute_fields, false, {}};
 
 /// Keras Permute(dims) on a sequence (2 axes) or an image (3 axes); `Permute<"p", 2, 1>` swaps
 /// a sequence's steps and channels.

@@ -27,21 +27,12 @@ inline constexpr KerasField pooling1d_fields[] = {
     {.key = "padding", .type = FieldType::text, .has_fallback = true, .text_fallback = "valid"},
 };
 }  // namespace detail
-namespace detail {
-inline void declare_max_pooling1d(KerasDeclaration& d) { declare_pooling(d, "MaxPooling1D", 1); }
-inline void declare_average_pooling1d(KerasDeclaration& d) { declare_pooling(d, "AveragePooling1D", 1); }
-inline void declare_global_average_pooling1d(KerasDeclaration& d) { declare_global_pooling(d, "GlobalAveragePooling1D"); }
-inline void declare_global_max_pooling1d(KerasDeclaration& d) { declare_global_pooling(d, "GlobalMaxPooling1D"); }
-}  // namespace detail
 /// Keras's MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D and GlobalMaxPooling1D configs.
-inline constexpr KerasSchema max_pooling1d_schema{"MaxPooling1D", detail::pooling1d_fields, false, {},
-                                                  &detail::declare_max_pooling1d};
-inline constexpr KerasSchema average_pooling1d_schema{"AveragePooling1D", detail::pooling1d_fields, false, {},
-                                                      &detail::declare_average_pooling1d};
+inline constexpr KerasSchema max_pooling1d_schema{"MaxPooling1D", detail::pooling1d_fields, false, {}};
+inline constexpr KerasSchema average_pooling1d_schema{"AveragePooling1D", detail::pooling1d_fields, false, {}};
 inline constexpr KerasSchema global_average_pooling1d_schema{"GlobalAveragePooling1D", detail::global_pooling_fields,
-                                                             false, {}, &detail::declare_global_average_pooling1d};
-inline constexpr KerasSchema global_max_pooling1d_schema{"GlobalMaxPooling1D", detail::global_pooling_fields, false, {},
-                                                         &detail::declare_global_max_pooling1d};
+                                                             false, {}};
+inline constexpr KerasSchema global_max_pooling1d_schema{"GlobalMaxPooling1D", detail::global_pooling_fields, false, {}};
 
 namespace detail {
 

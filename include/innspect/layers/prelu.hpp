@@ -38,21 +38,9 @@ namespace detail {
 // it yet (a file's null is then not compared), the weight loader still refuses alpha's shape.
 inline constexpr KerasField prelu_fields[] = {{.key = "shared_axes", .type = FieldType::shape, .has_fallback = true}};
 
-/// `PReLU<"p", SharedAxes<1, 2>>` (axes in increasing order; none shared: the default, left out).
-inline void declare_prelu(KerasDeclaration& d) {
-    std::vector<int> axes = d.find("shared_axes") != nullptr ? d.integers("shared_axes") : std::vector<int>{};
-    std::sort(axes.begin(), axes.end());
-    d.declaration = KerasDeclaration::spell("PReLU", {d.quoted()},
-                                            {{"SharedAxes<" + KerasDeclaration::list(axes) + ">", "SharedAxes<>"}});
-    d.same_shape();
-    std::int64_t n = 1;
-    for (std::size_t a = 0; a < d.input_shape().size(); ++a)
-        if (std::find(axes.begin(), axes.end(), static_cast<int>(a + 1)) == axes.end()) n *= d.input_shape()[a];
-    if (!d.input_shape().empty() && n > 0) d.parameters = n;
-}
 }  // namespace detail
 /// Keras's PReLU config (alpha_initializer, regularizer and constraint do not change inference).
-inline constexpr KerasSchema prelu_schema{"PReLU", detail::prelu_fields, false, {}, &detail::declare_prelu};
+inline constexpr KerasSchema prelu_schema{"PReLU", detail::prelu_fields, false, {}};
 
 /// The axes a PReLU shares α over: Keras's 1-based non-batch axes, in increasing order
 /// (`SharedAxes<1, 2>` on an image: one α per channel). `SharedAxes<>`: none shared.

@@ -26,17 +26,9 @@ namespace innspect {
 
 namespace detail {
 inline constexpr KerasField repeat_vector_fields[] = {{.key = "n"}};
-
-/// `RepeatVector<"r", n>`: (F,) → (n, F).
-inline void declare_repeat_vector(KerasDeclaration& d) {
-    d.declaration = KerasDeclaration::spell("RepeatVector", {d.quoted(), std::to_string(d.integer("n"))});
-    d.parameters = 0;
-    if (d.input_shape().size() == 1) d.shape({d.integer("n"), d.input_shape()[0]});
-}
 }  // namespace detail
 /// Keras's RepeatVector config.
-inline constexpr KerasSchema repeat_vector_schema{"RepeatVector", detail::repeat_vector_fields, false, {},
-                                                  &detail::declare_repeat_vector};
+inline constexpr KerasSchema repeat_vector_schema{"RepeatVector", detail::repeat_vector_fields, false, {}};
 
 /// Keras RepeatVector(n): (F,) → (n, F), a `Shape<N, F>` sequence.
 template <fixed_string Name, int N>

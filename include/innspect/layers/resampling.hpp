@@ -33,38 +33,11 @@ inline constexpr KerasField cropping2d_fields[] = {
     {.key = "cropping", .type = FieldType::amounts, .has_fallback = true, .fallback = {0, 0, 0, 0}},
 };
 
-/// `UpSampling2D<"u", UpSize<h, w>>` (and 1D, `dims` 1): every pixel copied size times per axis.
-inline void declare_up_sampling(KerasDeclaration& d, std::string_view cpp_class, int dims) {
-    d.declaration = KerasDeclaration::spell(cpp_class, {d.quoted()},
-                                            {{d.sizes("UpSize", "size"), dims == 2 ? "UpSize<2, 2>" : "UpSize<2>"}});
-    d.parameters = 0;
-    auto out = d.input_shape();
-    if (out.size() != static_cast<std::size_t>(dims) + 1) return;
-    for (std::size_t a = 0; a < static_cast<std::size_t>(dims); ++a)
-        if (out[a] >= 0) out[a] *= d.integer("size", a);
-    d.shape(out);
-}
-inline void declare_up_sampling2d(KerasDeclaration& d) { declare_up_sampling(d, "UpSampling2D", 2); }
-
-/// `ZeroPadding2D<"z", top, bottom, left, right>` / `Cropping2D<...>`: `sign` +1 pads, −1 crops.
-inline void declare_pad_crop2d(KerasDeclaration& d, std::string_view cpp_class, std::string_view key, int sign) {
-    d.declaration = KerasDeclaration::spell(cpp_class, {d.quoted(), KerasDeclaration::list(d.integers(key))});
-    d.parameters = 0;
-    auto out = d.input_shape();
-    if (out.size() != 3) return;
-    for (std::size_t a = 0; a < 2; ++a)
-        if (out[a] >= 0) out[a] += sign * (d.integer(key, 2 * a) + d.integer(key, 2 * a + 1));
-    d.shape(out);
-}
-inline void declare_zero_padding2d(KerasDeclaration& d) { declare_pad_crop2d(d, "ZeroPadding2D", "padding", 1); }
-inline void declare_cropping2d(KerasDeclaration& d) { declare_pad_crop2d(d, "Cropping2D", "cropping", -1); }
 }  // namespace detail
 /// Keras's UpSampling2D, ZeroPadding2D and Cropping2D configs.
-inline constexpr KerasSchema up_sampling2d_schema{"UpSampling2D", detail::up_sampling2d_fields, false, {},
-                                                  &detail::declare_up_sampling2d};
-inline constexpr KerasSchema zero_padding2d_schema{"ZeroPadding2D", detail::zero_padding2d_fields, false, {},
-                                                   &detail::declare_zero_padding2d};
-inline constexpr KerasSchema cropping2d_schema{"Cropping2D", detail::cropping2d_fields, false, {}, &detail::declare_cropping2d};
+inline constexpr KerasSchema up_sampling2d_schema{"UpSampling2D", detail::up_sampling2d_fields, false, {}};
+inline constexpr KerasSchema zero_padding2d_schema{"ZeroPadding2D", detail::zero_padding2d_fields, false, {}};
+inline constexpr KerasSchema cropping2d_schema{"Cropping2D", detail::cropping2d_fields, false, {}};
 
 /// Upsampling factors, Keras's `size`: `UpSize<h, w>` (2D) or `UpSize<n>` (1D, resampling1d.hpp).
 template <int... N>

@@ -29,27 +29,11 @@ inline constexpr KerasField cropping1d_fields[] = {
     {.key = "cropping", .count = 2, .has_fallback = true, .fallback = {1, 1}},
 };
 
-inline void declare_up_sampling1d(KerasDeclaration& d) { declare_up_sampling(d, "UpSampling1D", 1); }
-
-/// `ZeroPadding1D<"z", left, right>` / `Cropping1D<...>` (defaults 1 and right = left left out).
-inline void declare_pad_crop1d(KerasDeclaration& d, std::string_view cpp_class, std::string_view key, int sign) {
-    const std::string l = std::to_string(d.integer(key, 0)), r = std::to_string(d.integer(key, 1));
-    d.declaration = KerasDeclaration::spell(cpp_class, {d.quoted()}, {{l, "1"}, {r, l}});
-    d.parameters = 0;
-    auto out = d.input_shape();
-    if (out.size() != 2) return;
-    if (out[0] >= 0) out[0] += sign * (d.integer(key, 0) + d.integer(key, 1));
-    d.shape(out);
-}
-inline void declare_zero_padding1d(KerasDeclaration& d) { declare_pad_crop1d(d, "ZeroPadding1D", "padding", 1); }
-inline void declare_cropping1d(KerasDeclaration& d) { declare_pad_crop1d(d, "Cropping1D", "cropping", -1); }
 }  // namespace detail
 /// Keras's UpSampling1D, ZeroPadding1D and Cropping1D configs.
-inline constexpr KerasSchema up_sampling1d_schema{"UpSampling1D", detail::up_sampling1d_fields, false, {},
-                                                  &detail::declare_up_sampling1d};
-inline constexpr KerasSchema zero_padding1d_schema{"ZeroPadding1D", detail::zero_padding1d_fields, false, {},
-                                                   &detail::declare_zero_padding1d};
-inline constexpr KerasSchema cropping1d_schema{"Cropping1D", detail::cropping1d_fields, false, {}, &detail::declare_cropping1d};
+inline constexpr KerasSchema up_sampling1d_schema{"UpSampling1D", detail::up_sampling1d_fields, false, {}};
+inline constexpr KerasSchema zero_padding1d_schema{"ZeroPadding1D", detail::zero_padding1d_fields, false, {}};
+inline constexpr KerasSchema cropping1d_schema{"Cropping1D", detail::cropping1d_fields, false, {}};
 
 /// Keras UpSampling1D(size): every step repeated n times, `UpSampling1D<"u", UpSize<3>>`.
 template <fixed_string Name, class Size = UpSize<2>>

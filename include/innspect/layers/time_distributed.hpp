@@ -25,23 +25,9 @@ namespace detail {
 /// The wrapped layer: its class and its own fields (`layer.units`, `layer.activation`, ...).
 inline constexpr KerasField time_distributed_fields[] = {{.key = "layer", .type = FieldType::raw, .wrapped = true}};
 
-/// `TimeDistributed<"td", Dense<...>>`: the wrapped layer declared on one step.
-inline void declare_time_distributed(KerasDeclaration& d) {
-    const auto& in = d.input_shape();
-    const KerasDeclaration& inner =
-        d.declare_wrapped(in.size() >= 2 ? std::vector<std::int64_t>(in.begin() + 1, in.end()) : std::vector<std::int64_t>{});
-    d.declaration = KerasDeclaration::spell("TimeDistributed", {d.quoted(), inner.declaration});
-    if (inner.output_shape_known && !in.empty()) {
-        std::vector<std::int64_t> out{in.front()};
-        out.insert(out.end(), inner.output_shape.begin(), inner.output_shape.end());
-        d.shape(out);
-    }
-    d.parameters = inner.parameters;
-}
 }  // namespace detail
 /// Keras's TimeDistributed config.
-inline constexpr KerasSchema time_distributed_schema{"TimeDistributed", detail::time_distributed_fields, false, {},
-                                                     &detail::declare_time_distributed};
+inline constexpr KerasSchema time_distributed_schema{"TimeDistributed", detail::time_distributed_fields, false, {}};
 
 /// Keras TimeDistributed around a layer acting on the last axis (Dense, Activation, Dropout).
 template <fixed_string Name, LayerSpec Inner>
