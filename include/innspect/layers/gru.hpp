@@ -49,12 +49,11 @@ inline constexpr KerasField gru_extra_fields[] = {
     {.key = "reset_after", .type = FieldType::boolean, .has_fallback = true, .fallback = {1}},
 };
 inline constexpr auto gru_fields = rnn_fields_with(gru_extra_fields);
-inline void declare_gru(KerasDeclaration& d) { declare_recurrent(d, "GRU", 3); }
 }  // namespace detail
 
 /// Keras's GRU config. (Keras 2.0–2.2 wrote no reset_after and ran reset_after = false: declare
 /// `Recurrent{.reset_after = false}` and HardSigmoid for those files.)
-inline constexpr KerasSchema gru_schema{"GRU", detail::gru_fields, false, {}, &detail::declare_gru};
+inline constexpr KerasSchema gru_schema{"GRU", detail::gru_fields, false, {}};
 
 /// Keras GRU (see the file comment). `Opt`: return_sequences, go_backwards, use_bias, reset_after.
 template <fixed_string Name, int Units, Recurrent Opt = Recurrent{}, ActivationFunction Act = Tanh,

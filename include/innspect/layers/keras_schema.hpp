@@ -26,8 +26,6 @@
 
 namespace innspect {
 
-class KerasDeclaration;
-
 /// How a field is stored in a Keras config.
 enum class FieldType {
     numbers,     ///< a number or a list of `count` numbers (one number stands for `count` equal ones); null = +∞ ("None")
@@ -58,18 +56,6 @@ struct KerasField {
     constexpr std::string_view name() const { return label.empty() ? key : label; }
 };
 
-namespace detail {
-/// Accepts a printer where a schema used to hold one, and forgets it. Holding it made every
-/// program that reads a Keras file compile every printer (the registry, keras_classes.hpp, points
-/// at every schema); the generator now finds printers through keras_printer
-/// (layers/declarations/). Transitional, for the three recurrent headers that still pass one
-/// (layers/declarations/lstm.hpp says where theirs is found); remove it with their last one.
-struct DroppedPrinter {
-    constexpr DroppedPrinter() = default;
-    constexpr DroppedPrinter(void (*)(KerasDeclaration&)) {}  // implicit: `{..., &detail::declare_lstm}`
-};
-}  // namespace detail
-
 /// A Keras class: its name and the fields its config holds that matter to innspect.
 struct KerasSchema {
     std::string_view keras_class;
@@ -79,9 +65,6 @@ struct KerasSchema {
     bool activation_layer = false;
     /// ReLU → "relu", LeakyReLU → "leaky_relu": the activation the class stands for.
     std::string_view implied_activation = {};
-    /// lstm.hpp, gru.hpp and simple_rnn.hpp still pass their printer here, as every layer header
-    /// did before the printers moved to layers/declarations/: it is dropped (see DroppedPrinter).
-    detail::DroppedPrinter dropped_printer = {};
 };
 
 /// One value of a C++ layer, under the field's label: its text as printed and its numbers.

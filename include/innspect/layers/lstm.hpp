@@ -56,11 +56,8 @@ inline constexpr auto lstm_fields = rnn_fields_with(lstm_extra_fields);
 
 }  // namespace detail
 
-namespace detail {
-inline void declare_lstm(KerasDeclaration& d) { declare_recurrent(d, "LSTM", 4); }
-}  // namespace detail
 /// Keras's LSTM config.
-inline constexpr KerasSchema lstm_schema{"LSTM", detail::lstm_fields, false, {}, &detail::declare_lstm};
+inline constexpr KerasSchema lstm_schema{"LSTM", detail::lstm_fields, false, {}};
 
 /// Keras LSTM (see the file comment). `Opt`: return_sequences, go_backwards, use_bias.
 template <fixed_string Name, int Units, Recurrent Opt = Recurrent{}, ActivationFunction Act = Tanh,

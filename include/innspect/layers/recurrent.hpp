@@ -22,9 +22,6 @@
 #include "innspect/core/rule_context.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/layers/activation_functions.hpp"
-// Only for lstm.hpp, gru.hpp and simple_rnn.hpp, whose printers still call declare_recurrent from
-// their own headers (layers/declarations/lstm.hpp): remove when they have moved.
-#include "innspect/layers/declarations/recurrent.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
 namespace innspect {

@@ -27,11 +27,8 @@
 
 namespace innspect {
 
-namespace detail {
-inline void declare_simple_rnn(KerasDeclaration& d) { declare_recurrent(d, "SimpleRNN", 1); }
-}  // namespace detail
 /// Keras's SimpleRNN config.
-inline constexpr KerasSchema simple_rnn_schema{"SimpleRNN", detail::rnn_fields, false, {}, &detail::declare_simple_rnn};
+inline constexpr KerasSchema simple_rnn_schema{"SimpleRNN", detail::rnn_fields, false, {}};
 
 /// Keras SimpleRNN (see the file comment). `Opt`: return_sequences, go_backwards, use_bias.
 template <fixed_string Name, int Units, Recurrent Opt = Recurrent{}, ActivationFunction Act = Tanh>

@@ -1,17 +1,16 @@
 #pragma once
 /// \file
-/// Where the header generator (io/keras_declaration.hpp) finds how a GRU is spelled in C++.
-/// The printer itself, detail::declare_gru, is still defined in layers/gru.hpp and passed to its schema
-/// (which drops it, layers/keras_schema.hpp's DroppedPrinter): that header was being edited when
-/// the printers moved out of the layer headers. Moving it here (and dropping the schema's fifth
-/// value) finishes the move; until then a loading program parses that one-line printer and
-/// detail::declare_recurrent (layers/declarations/recurrent.hpp), but compiles neither.
+/// How a GRU is spelled in C++ by the header generator (io/keras_declaration.hpp).
 
 #include "innspect/layers/declarations/keras_printer.hpp"
 #include "innspect/layers/declarations/recurrent.hpp"
 #include "innspect/layers/gru.hpp"
 
 namespace innspect {
+
+namespace detail {
+inline void declare_gru(KerasDeclaration& d) { declare_recurrent(d, "GRU", 3); }
+}  // namespace detail
 
 template <>
 inline constexpr KerasPrinter keras_printer<gru_schema> = &detail::declare_gru;

@@ -2,9 +2,7 @@
 /// \file
 /// How the recurrent layers are spelled in C++ by the header generator (`innspect-keras header`,
 /// io/keras_declaration.hpp): detail::declare_recurrent, which LSTM's, GRU's and SimpleRNN's
-/// printers call. layers/recurrent.hpp includes this header for now, because lstm.hpp, gru.hpp and
-/// simple_rnn.hpp still define their one-line printers (see layers/declarations/lstm.hpp); once
-/// those move here, recurrent.hpp no longer needs it and a loading program does not parse it.
+/// printers call (layers/declarations/lstm.hpp, gru.hpp, simple_rnn.hpp).
 
 #include <cstddef>
 #include <cstdint>
