@@ -13,15 +13,21 @@
 #include <utility>
 
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/core/rule_context.hpp"
 #include "innspect/core/trace.hpp"
 #include "innspect/targets/target.hpp"
 
 namespace innspect::detail {
 
 /// Gradient through a layer's core (pre-activation → input). Layers whose Jacobian depends on
-/// their input (max pooling) provide `backward(x, g)`; the others `backward_linear(g)`.
+/// their input (max pooling) provide `backward(x, g)`; the others `backward_linear(g)`. A layer
+/// that re-runs its forward pass (a recurrent cell) also takes the analyzer's `cache` for it,
+/// when there is one, to keep its buffers across calls.
 template <class L, class T>
-Batch<T> core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g) {
+Batch<T> core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T>* cache = nullptr) {
+    if constexpr (requires { layer.backward(x, g, *cache); }) {
+        if (cache) return layer.backward(x, g, *cache);
+    }
     if constexpr (requires { layer.backward(x, g); })
         return layer.backward(x, g);
     else

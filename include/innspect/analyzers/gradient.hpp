@@ -11,6 +11,7 @@
 ///   Deconvnet         ∂S/∂x with every ReLU passing only positive gradients (z ignored)
 /// Only ReLU activations change under guided backprop and deconvnet; others keep their derivative.
 
+#include <array>
 #include <string>
 #include <type_traits>
 
@@ -28,10 +29,11 @@ enum class ReluMode { gradient, guided, deconvnet };
 
 namespace detail {
 
-/// ∂S/∂v at the end of the path (input or stop layer) for a resolved target.
+/// ∂S/∂v at the end of the path (input or stop layer) for a resolved target. `caches`: one per
+/// layer of the model (the analyzer's, kept across calls), or null.
 template <class Model, class T>
 Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
-                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep) {
+                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, ParamCache<T>* caches = nullptr) {
     auto activation = [&](auto index, const auto& layer, Batch<T>& g) {
         using L = std::remove_cvref_t<decltype(layer)>;
         using Act = typename L::activation;
@@ -52,7 +54,8 @@ Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const Resolved
         }
     };
     auto core = [&](auto index, const auto& layer, const Batch<T>& g) {
-        return core_vjp(layer, trace.input_of(static_cast<int>(decltype(index)::value)), g);
+        constexpr int i = static_cast<int>(decltype(index)::value);
+        return core_vjp(layer, trace.input_of(i), g, caches ? &caches[i] : nullptr);
     };
     Batch<T> g = detail::walk_backward(model, trace, rt, rt.gradient_seed(), activation, core, keep);
     if (rt.error && rt.stop < 0) g += rt.direct_gradient();  // ∂E/∂x = 2Jᵀd − 2d
@@ -98,7 +101,7 @@ public:
             return detail::explain_in_tasks(*this, trace, target, opt);
         const auto rt = detail::resolve(trace, target);
         auto e = detail::start_explanation(trace, rt);
-        e.relevance = detail::backpropagate(model_, trace, rt, mode_, opt.keep_layers ? &e.layers : nullptr);
+        e.relevance = detail::backpropagate(model_, trace, rt, mode_, opt.keep_layers ? &e.layers : nullptr, caches_.data());
         if (times_input_) e.relevance = e.relevance.cwiseProduct(detail::end_value(trace, rt.stop));
         return e;
     }
@@ -107,6 +110,9 @@ private:
     const Model& model_;
     ReluMode mode_;
     bool times_input_;
+    // Buffers a layer keeps across calls (a recurrent cell's record of its re-run forward pass):
+    // like Lrp, one analyzer serves one thread at a time.
+    mutable std::array<ParamCache<T>, Model::size> caches_;
 };
 
 /// ∂S/∂x.

@@ -5,6 +5,7 @@
 /// so Σ A ≈ S(x) − S(x₀) (completeness). The units explained (the selection, e.g. `max`) are fixed
 /// at x and kept along the path; the reconstruction error is E of each point itself (Σ A ≈ E(x) − E(x₀)). Baseline x₀ = 0 by default. Attributes to the model input only.
 
+#include <array>
 #include <string>
 
 #include "innspect/analyzers/gradient.hpp"
@@ -50,7 +51,7 @@ public:
             const Target<T> fixed = detail::fixed_at(target, rt, b);
             model_.forward(points, pt, target.layer);
             const auto prt = detail::resolve(pt, fixed);
-            const Batch<T> g = detail::backpropagate(model_, pt, prt, ReluMode::gradient, nullptr);
+            const Batch<T> g = detail::backpropagate(model_, pt, prt, ReluMode::gradient, nullptr, caches_.data());
             e.relevance.row(b) = dx.cwiseProduct(g.colwise().mean());
         }
         return e;
@@ -68,6 +69,7 @@ private:
     const Model& model_;
     int steps_;
     Batch<T> baseline_;
+    mutable std::array<ParamCache<T>, Model::size> caches_;  // as GradientAnalyzer's
 };
 
 }  // namespace innspect

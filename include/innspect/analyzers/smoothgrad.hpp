@@ -6,6 +6,7 @@
 /// (with the same standard library), and a sample's noise does not depend on the others — the
 /// batch can be explained in tasks (ExplainOptions::threads) with the same result. The units explained are fixed at x (the reconstruction error: E of each noisy input). Attributes to the model input only.
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -57,7 +58,7 @@ public:
             const Target<T> fixed = detail::fixed_at(target, rt, b);
             model_.forward(noisy, nt, target.layer);
             const auto nrt = detail::resolve(nt, fixed);
-            e.relevance.row(b) = detail::backpropagate(model_, nt, nrt, ReluMode::gradient, nullptr).colwise().mean();
+            e.relevance.row(b) = detail::backpropagate(model_, nt, nrt, ReluMode::gradient, nullptr, caches_.data()).colwise().mean();
         }
         return e;
     }
@@ -67,6 +68,7 @@ private:
     int samples_;
     double noise_level_;
     std::uint64_t seed_;
+    mutable std::array<ParamCache<T>, Model::size> caches_;  // as GradientAnalyzer's
 };
 
 }  // namespace innspect

@@ -151,6 +151,11 @@ struct Bidirectional {
             auto [gf, gb] = split(g);
             return fwd_.backward(x, gf) + bwd_.backward(x, processing_order(gb));
         }
+        /// The same, each direction with its workspace in its part of the analyzer's `cache`.
+        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
+            auto [gf, gb] = split(g);
+            return fwd_.backward(x, gf, cache.part("forward")) + bwd_.backward(x, processing_order(gb), cache.part("backward"));
+        }
 
         template <class Rule>
         LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {

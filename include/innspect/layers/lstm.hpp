@@ -136,8 +136,16 @@ struct LSTM {
 
         /// Backpropagation through time: the gradient w.r.t. the input sequence given g at the output.
         Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
+            Workspace w;
+            return backward_in(x, g, w);
+        }
+        /// The same, re-running the forward pass into a workspace the analyzer keeps in `cache`.
+        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
+            return backward_in(x, g, cache.template workspace<Workspace>("lstm"));
+        }
+
+        Batch<T> backward_in(const Batch<T>& x, const Batch<T>& g, auto& w) const {
             check(g, output_shape::size, "gradient at the output");
-            Workspace w;  // the gradient analyzers keep no state: one workspace per call
             run(x, w, true, w.out);
             const Record& rec = w.rec;
             const Eigen::Index B = x.rows();

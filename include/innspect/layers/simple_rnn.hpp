@@ -100,8 +100,16 @@ struct SimpleRNN {
 
         /// Backpropagation through time.
         Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
-            check(g, output_shape::size, "gradient at the output");
             Record rec;
+            return backward_in(x, g, rec);
+        }
+        /// The same, re-running the forward pass into a record the analyzer keeps in `cache`.
+        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
+            return backward_in(x, g, cache.template workspace<Record>("simple_rnn"));
+        }
+
+        Batch<T> backward_in(const Batch<T>& x, const Batch<T>& g, auto& rec) const {
+            check(g, output_shape::size, "gradient at the output");
             run(x, &rec);
             const Eigen::Index B = x.rows();
             Batch<T> dz_all(B, S * U);
