@@ -9,6 +9,7 @@
 
 #include "innspect/analyzers/backward.hpp"
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/analyzers/tasks.hpp"
 #include "innspect/core/concepts.hpp"
 #include "innspect/targets/target.hpp"
 
