@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "--target must be recon or logit\n");
         return 2;
     }
+    // One thread, as PyTorch is run: the bench programs link OpenMP, and Eigen would otherwise
+    // spread its GEMMs over every core (which collapses on a loaded machine, bench/README.md).
+    Eigen::setNbThreads(1);
     Net net;
     ins::io::load_keras_weights(net, argv[1]);
     const ins::Batch<T> samples = ins::io::to_batch(ins::io::read_npy<T>(argv[2]));
