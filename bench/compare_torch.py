@@ -169,6 +169,7 @@ def main():
     xfile = os.path.join(DATA, "heldout_x.npy")
     samples = np.load(xfile).astype(np.float32)
     layers = load_layers(model)
+    layers64 = {k: v.double() for k, v in load_layers(model).items()}  # the agreement's reference
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; innspect: {args.program}")
     print(f"load average {os.getloadavg()[0]:.2f}")
 
@@ -179,7 +180,6 @@ def main():
             ours_round(args.program, model, xfile, target, 8, 1, out)
             ours = np.load(out).astype(np.float64)
             x = torch.from_numpy(tiled(samples, 8).transpose(0, 3, 1, 2).copy())
-            layers64 = {k: v.double() for k, v in load_layers(model).items()}
             ref = lrp_epsilon(layers64, x.double(), target).numpy()
             rel = np.abs(ours - ref).max() / np.abs(ref).max()
             print(f"\n{target}: innspect (float) vs PyTorch (double) relevance, batch 8: "

@@ -12,42 +12,17 @@
 #include <innspect/innspect.hpp>
 #include <innspect/io/keras_model.hpp>
 
+#include "support/model12.hpp"
+
 #include <gen_shared12.hpp>
 #include <gen_shared12_encoder.hpp>
 
 using namespace innspect;
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr Padding same = Padding::same;
-
-template <class T>
-using Encoder = Model<T, Input<360, 640, 3>,                                                      //
-                      Conv2D<"conv2d_1", 8, Kernel<3, 3>, Linear, Strides<1, 1>, same>,          //
-                      Activation<"activation_1", Relu>,                                          //
-                      AveragePooling2D<"average_pooling2d_1", PoolSize<2, 2>, void, same>,       //
-                      Conv2D<"conv2d_2", 16, Kernel<3, 3>, Linear, Strides<1, 1>, same>,         //
-                      Activation<"activation_2", Relu>,                                          //
-                      AveragePooling2D<"average_pooling2d_2", PoolSize<2, 2>, void, same>,       //
-                      Flatten<"flatten_1">>;
-
-template <class T>
-using Autoencoder = Model<T, Input<360, 640, 3>,                                                      //
-                          Conv2D<"conv2d_1", 8, Kernel<3, 3>, Linear, Strides<1, 1>, same>,          //
-                          Activation<"activation_1", Relu>,                                          //
-                          AveragePooling2D<"average_pooling2d_1", PoolSize<2, 2>, void, same>,       //
-                          Conv2D<"conv2d_2", 16, Kernel<3, 3>, Linear, Strides<1, 1>, same>,         //
-                          Activation<"activation_2", Relu>,                                          //
-                          AveragePooling2D<"average_pooling2d_2", PoolSize<2, 2>, void, same>,       //
-                          Flatten<"flatten_1">,                                                      //
-                          Reshape<"reshape_1", Shape<90, 160, 16>>,                                  //
-                          Conv2DTranspose<"conv2d_transpose_1", 16, Kernel<3, 3>, Linear, Strides<2, 2>, same>,  //
-                          Activation<"activation_3", Relu>,                                          //
-                          Conv2DTranspose<"conv2d_transpose_2", 3, Kernel<3, 3>, Linear, Strides<2, 2>, same>,   //
-                          ReLU<"re_lu_1", 255.0>>;
-
-}  // namespace
+// The hand-written declarations the generated ones must equal: tests/support/model12.hpp.
+using test::model12::Autoencoder;
+using test::model12::Encoder;
 
 TEST_CASE("12-encoder.h5 + 12-decoder.h5: generated = hand-written, loads with the architecture checked") {
     static_assert(std::is_same_v<gen::Real12Encoder<float>, Encoder<float>>);
