@@ -26,6 +26,7 @@
 #include "innspect/layers/conv_options.hpp"
 #include "innspect/layers/dense.hpp"
 #include "innspect/layers/dropout.hpp"
+#include "innspect/layers/masking.hpp"
 #include "innspect/layers/reshape.hpp"
 #include "innspect/layers/batch_normalization.hpp"
 #include "innspect/layers/pooling.hpp"

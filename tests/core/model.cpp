@@ -39,15 +39,7 @@ void randomize(M& m, std::uint64_t seed) {
     });
 }
 
-template <class E, class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "(nothing thrown)";
-}
+using test::message_of;
 }  // namespace
 
 TEST_CASE("compile-time layer lookup by name") {

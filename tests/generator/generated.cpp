@@ -23,6 +23,9 @@
 #include <gen_arch_sequential.hpp>
 #include <gen_ae_keras2.hpp>
 #include <gen_ae_legacy.hpp>
+#include <gen_bidi.hpp>
+#include <gen_lstm_ae.hpp>
+#include <gen_lstm_ae_masked.hpp>
 #include <gen_seed90.hpp>
 #include <gen_seed90_classifier.hpp>
 #if defined(INNSPECT_KERAS3)
@@ -215,6 +218,32 @@ TEST_CASE("keras3 fixtures (legacy .h5, Keras 2 .h5): the hand-written autoencod
     check_ae_forward(a, data("keras3/ae_legacy.h5"));
     gen::AeKeras2<double> b;
     check_ae_forward(b, data("keras3/ae_keras2.h5"));
+}
+
+TEST_CASE("sequence models: LSTM, RepeatVector, TimeDistributed, Masking, Bidirectional as hand-written, numpy's outputs") {
+    using LstmAe = Model<double, Input<8, 3>, LSTM<"encoder", 5>, RepeatVector<"repeat_vector", 8>,
+                         LSTM<"decoder", 4, Recurrent{.return_sequences = true}>,
+                         TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
+    using LstmAeMasked = Model<double, Input<8, 3>, Masking<"masking">, LSTM<"encoder", 5>, RepeatVector<"repeat_vector", 8>,
+                               LSTM<"decoder", 4, Recurrent{.return_sequences = true}>,
+                               TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
+    using Bidi = Model<double, Input<6, 3>, Bidirectional<"bi_lstm", LSTM<"lstm", 4, Recurrent{.return_sequences = true}>>,
+                       Bidirectional<"bi_gru", GRU<"gru", 3>, BidirectionalMerge::sum>, Dense<"dense", 2>>;
+    static_assert(std::is_same_v<gen::LstmAe<double>, LstmAe>);
+    static_assert(std::is_same_v<gen::LstmAeMasked<double>, LstmAeMasked>);
+    static_assert(std::is_same_v<gen::Bidi<double>, Bidi>);
+    const auto check = [](auto& m, const std::string& file, const std::string& reference) {
+        CAPTURE(file);
+        io::load_keras_model(m, data("rnn_files/" + file));
+        const auto x = npy_batch<double>(data("rnn/" + reference + "/x.npy"));
+        CHECK(max_rel(m.forward(x).out.back(), npy_batch<double>(data("rnn/" + reference + "/forward.npy"))) < 1e-12);
+    };
+    gen::LstmAe<double> a;
+    check(a, "lstm_ae_keras2.h5", "lstm_ae");
+    gen::LstmAeMasked<double> b;
+    check(b, "lstm_ae_masked_legacy.h5", "lstm_ae");
+    gen::Bidi<double> c;
+    check(c, "bidi_keras2.h5", "bidi");
 }
 
 #if defined(INNSPECT_KERAS3)

@@ -78,6 +78,17 @@ TEST_CASE("architecture: LSTM as Keras 2 and Keras 3 write it") {
             {"class_name": "Dense", "config": {"name": "head", "units": 3}}]}})") ==
               lines({"in: input shape (10,3) in C++, (12,3) in the file"}));
     }
+    SUBCASE("a padded-sequence model: Masking first, any number of steps (None)") {
+        using Masked = Model<float, Input<10, 3>, Masking<"masking">, LSTM<"encoder", 8>, Dense<"head", 3>>;
+        const std::string file = R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+            {"class_name": "Masking", "config": {"name": "masking", "batch_input_shape": [null, null, 3], "mask_value": 0.0}},
+            {"class_name": "LSTM", "config": {"name": "encoder", "units": 8}},
+            {"class_name": "Dense", "config": {"name": "head", "units": 3}}]}})";
+        CHECK(diffs<Masked>(file).empty());
+        using Longer = Model<float, Input<250, 3>, Masking<"masking">, LSTM<"encoder", 8>, Dense<"head", 3>>;
+        CHECK(diffs<Longer>(file).empty());
+        CHECK(diffs<LstmAe>(file) != "");
+    }
 }
 
 TEST_CASE("architecture: GRU (reset_after as written or Keras's default) and SimpleRNN") {

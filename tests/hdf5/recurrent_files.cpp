@@ -6,7 +6,9 @@
 // `layers/bidirectional/{forward,backward}_layer/cell/vars/<i>`, `layers/time_distributed/layer/vars/<i>`).
 // Each loaded model must reproduce the numpy reference forward (tests/data/rnn/<model>/forward.npy,
 // checked against torch by make_rnn_fixtures.py) — a swapped direction, gate block or role would
-// not — and pass the architecture check, which compares the wrapped layers' own fields.
+// not — and pass the architecture check, which compares the wrapped layers' own fields. The LSTM
+// autoencoder also comes behind a Masking layer (lstm_ae_masked_*), as sequence models with padded
+// inputs are saved.
 
 #include <doctest/doctest.h>
 
@@ -36,6 +38,10 @@ template <class T>
 using LstmAe = Model<T, Input<8, 3>, LSTM<"encoder", 5>, RepeatVector<"repeat_vector", 8>,
                      LSTM<"decoder", 4, Recurrent{.return_sequences = true}>,
                      TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
+template <class T, double MaskValue = 0.0>
+using LstmAeMasked = Model<T, Input<8, 3>, Masking<"masking", MaskValue>, LSTM<"encoder", 5>,
+                           RepeatVector<"repeat_vector", 8>, LSTM<"decoder", 4, Recurrent{.return_sequences = true}>,
+                           TimeDistributed<"time_distributed", Dense<"dense", 3>>>;
 template <class T, int InnerUnits = 4>
 using Bidi = Model<T, Input<6, 3>, Bidirectional<"bi_lstm", LSTM<"lstm", InnerUnits, Recurrent{.return_sequences = true}>>,
                    Bidirectional<"bi_gru", GRU<"gru", 3>, BidirectionalMerge::sum>, Dense<"dense", 2>>;
@@ -80,6 +86,47 @@ TEST_CASE("recurrent files: the LSTM autoencoder from Keras 2, Keras 3 legacy an
         const auto report = io::load_keras_weights(m, files("lstm_ae.weights.h5"));
         CHECK(report.arrays == 8);
         check_forward(m, "lstm_ae");
+    }
+}
+
+TEST_CASE("recurrent files: the LSTM autoencoder behind a Masking layer, from every layout") {
+    for (const auto& name : recurrent_files("lstm_ae_masked")) {
+        CAPTURE(name);
+        LstmAeMasked<double> m;
+        const auto report = io::load_keras_model(m, files(name));
+        CHECK(has_note(report.notes, "architecture: 5 layers match"));
+        CHECK(report.loaded == std::vector<std::string>{"encoder", "decoder", "time_distributed"});
+        CHECK(report.arrays == 8);
+        // No step of x.npy is all zeros (the fixture script asserts it): Masking is the identity.
+        check_forward(m, "lstm_ae");
+    }
+    SUBCASE("a .weights.h5") {
+        LstmAeMasked<double> m;
+        CHECK(io::load_keras_weights(m, files("lstm_ae_masked.weights.h5")).arrays == 8);
+        check_forward(m, "lstm_ae");
+    }
+    SUBCASE("an input with a padded step is refused, naming the layer, the sample and the step") {
+        LstmAeMasked<double> m;
+        io::load_keras_model(m, files("lstm_ae_masked_keras2.h5"));
+        Batch<double> x = io::to_batch(io::read_npy<double>(reference("lstm_ae", "x.npy")));
+        x.row(x.rows() - 1).segment(7 * 3, 3).setZero();
+        const std::string expected = "masking (Masking): sample " + std::to_string(x.rows() - 1) +
+                                     ", step 7: every feature equals mask_value 0";
+        CHECK_THROWS_WITH_AS((void)m.forward(x), doctest::Contains(expected.c_str()), value_error);
+    }
+    SUBCASE("the architecture check compares mask_value and sees the layer") {
+        for (const auto& name : recurrent_files("lstm_ae_masked")) {
+            CAPTURE(name);
+            LstmAeMasked<double, -1.0> other;
+            try {
+                io::load_keras_model(other, files(name));
+                FAIL("no architecture_error");
+            } catch (const architecture_error& e) {
+                CHECK(e.differences == std::vector<std::string>{"masking: mask_value -1 in C++, 0 in the file"});
+            }
+            LstmAe<double> without;
+            CHECK_THROWS_AS(io::load_keras_model(without, files(name)), architecture_error);
+        }
     }
 }
 

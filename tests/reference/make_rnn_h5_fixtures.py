@@ -27,7 +27,9 @@ Keras 3 (.keras's model.weights.h5 and .weights.h5; keras/src/saving/saving_lib.
   config             Bidirectional: merge_mode, layer, backward_layer (go_backwards true)
 
 Files: lstm_ae_keras2.h5, lstm_ae_legacy.h5, lstm_ae.keras, lstm_ae.weights.h5, bidi_keras2.h5,
-bidi_legacy.h5, bidi.keras, bidi.weights.h5; broken: deep.weights.h5 (layers held 9 levels deep),
+bidi_legacy.h5, bidi.keras, bidi.weights.h5; lstm_ae_masked_* (the LSTM autoencoder behind a
+Masking(mask_value=0.0) layer, which holds no weights: Keras 2 and 3 write its config, and Keras 3
+an empty `layers/masking/vars` group; the forward of lstm_ae, as no step of x.npy is all zeros); broken: deep.weights.h5 (layers held 9 levels deep),
 bidi_forward_only.weights.h5 (bi_lstm without its backward layer).
 
 Run from the repository root:   /usr/bin/python3 tests/reference/make_rnn_h5_fixtures.py
@@ -100,6 +102,10 @@ def lstm_ae_layers(keras3):
         ("decoder", "LSTM", lstm_cfg(4, return_sequences=True), [8, 4]),
         ("time_distributed", "TimeDistributed", {"layer": wrapped("Dense", dict(DENSE, units=3), "dense", keras3)}, [8, 3]),
     ]
+
+
+def lstm_ae_masked_layers(keras3):
+    return [("masking", "Masking", {"mask_value": 0.0}, [8, 3])] + lstm_ae_layers(keras3)
 
 
 def bidi_layers(keras3):
@@ -185,6 +191,7 @@ def keras3_tree(layers, weights):
 
 
 def write_all(model, input_shape, layers2, layers3, weights2, weights3):
+    """Writes <model>_keras2.h5, <model>_legacy.h5, <model>.keras and <model>.weights.h5."""
     cfg3 = k3.keras3_functional(model, "x", input_shape, layers3)
     keras2_file(os.path.join(OUT, model + "_keras2.h5"), "x", input_shape, layers2, weights2, True,
                 keras2_sequential(model, input_shape, layers2))
@@ -199,6 +206,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     write_all("lstm_ae", [8, 3], lstm_ae_layers(False), lstm_ae_layers(True), lstm_ae_weights(), lstm_ae_weights())
     # Keras 2 numbers every cell it makes; Keras 3 names them after their class only.
+    write_all("lstm_ae_masked", [8, 3], lstm_ae_masked_layers(False), lstm_ae_masked_layers(True), lstm_ae_weights(),
+              lstm_ae_weights())
     write_all("bidi", [6, 3], bidi_layers(False), bidi_layers(True),
               bidi_weights(["lstm_cell_1", "lstm_cell_2", "gru_cell_4", "gru_cell_5"]),
               bidi_weights(["lstm_cell", "lstm_cell", "gru_cell", "gru_cell"]))
@@ -219,6 +228,9 @@ def main():
     with h5py.File(os.path.join(OUT, "lstm_ae.weights.h5"), "r") as f:
         assert f["layers/lstm_1/cell/vars/1"].shape == (4, 16)
         assert f["layers/time_distributed/layer/vars/0"].shape == (4, 3)
+    with h5py.File(os.path.join(OUT, "lstm_ae_masked.weights.h5"), "r") as f:
+        assert f["layers/masking/vars"].attrs["name"] == "masking" and len(f["layers/masking/vars"]) == 0
+    assert not (np.load(os.path.join(RNN, "lstm_ae", "x.npy")) == 0).all(axis=-1).any(), "x.npy has a masked step"
     with h5py.File(os.path.join(OUT, "bidi.weights.h5"), "r") as f:
         assert f["layers/bidirectional_1/backward_layer/cell/vars/2"].shape == (2, 9)
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))

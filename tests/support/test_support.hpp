@@ -47,6 +47,19 @@ struct Rng {
     }
 };
 
+// ---- exceptions ---------------------------------------------------------------------------------
+
+/// The message of the E that f() throws, or "(nothing thrown)".
+template <class E, class F>
+std::string message_of(F&& f) {
+    try {
+        f();
+    } catch (const E& e) {
+        return e.what();
+    }
+    return "(nothing thrown)";
+}
+
 // ---- comparisons --------------------------------------------------------------------------------
 
 /// Outcome of an elementwise comparison: ok, and where the worst violation is.

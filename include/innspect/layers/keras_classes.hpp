@@ -19,6 +19,7 @@
 #include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/gru.hpp"
 #include "innspect/layers/lstm.hpp"
+#include "innspect/layers/masking.hpp"
 #include "innspect/layers/merge.hpp"
 #include "innspect/layers/permute.hpp"
 #include "innspect/layers/pooling.hpp"
@@ -76,6 +77,7 @@ inline constexpr const KerasSchema* keras_classes[] = {
     &simple_rnn_schema,
     &bidirectional_schema,
     &time_distributed_schema,
+    &masking_schema,
 };
 
 /// The schema of Keras class `name`, or nullptr when innspect has no such layer.

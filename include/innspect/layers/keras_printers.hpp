@@ -24,6 +24,7 @@
 #include "innspect/layers/declarations/gru.hpp"
 #include "innspect/layers/declarations/keras_printer.hpp"
 #include "innspect/layers/declarations/lstm.hpp"
+#include "innspect/layers/declarations/masking.hpp"
 #include "innspect/layers/declarations/merge.hpp"
 #include "innspect/layers/declarations/permute.hpp"
 #include "innspect/layers/declarations/pooling.hpp"
