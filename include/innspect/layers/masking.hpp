@@ -70,7 +70,7 @@ struct Masking {
             os << name << " (Masking): sample " << b << ", " << position(t) << ": every feature equals mask_value "
                << MaskValue << ", so Keras would mask it (zero it, and the recurrent layers after it would skip it); "
                << "innspect runs no masks and refuses the input rather than explain another computation "
-               << "(remove the padded steps, or pad with a value the model never sees as a mask)";
+               << "(samples and steps count from 0; see README, Padded sequences)";
             return value_error(os.str());
         }
         static std::string position(int t) {
