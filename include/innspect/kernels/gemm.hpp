@@ -8,8 +8,10 @@
 /// size allocates nothing.
 ///
 /// This reaches into Eigen's internals (generic_product_impl's GEMM path), so it is used only
-/// with the Eigen version it mirrors, 3.4, and without OpenMP (whose parallel GEMM re-plans the
-/// blocking per thread); otherwise it is `dst.noalias() = lhs * rhs`. `kept_gemm_buffers` says which.
+/// with the Eigen version it mirrors, 3.4; otherwise it is `dst.noalias() = lhs * rhs`.
+/// `kept_gemm_buffers` says which. With Eigen's OpenMP threads the plan is re-made for the threads
+/// (initParallel) and the packed lhs, shared by them, is the calling thread's kept buffer; each
+/// thread's packed rhs is Eigen's own, as without this.
 
 #include <type_traits>
 
@@ -19,7 +21,7 @@
 
 namespace innspect::detail {
 
-#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90) && !defined(EIGEN_HAS_OPENMP)
+#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
 inline constexpr bool kept_gemm_buffers = true;
 #else
 inline constexpr bool kept_gemm_buffers = false;
@@ -39,8 +41,15 @@ T* gemm_buffer(Eigen::Index size) {
 template <class Blocking, class T>
 struct KeptBlocking : Blocking {
     KeptBlocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) : Blocking(rows, cols, depth, 1, true) {
-        this->m_blockA = gemm_buffer<T, 0>(this->mc() * this->kc());
-        this->m_blockB = gemm_buffer<T, 1>(this->kc() * this->nc());
+        keep();
+    }
+    /// Eigen's OpenMP GEMM re-plans for its threads (hiding Blocking's, as gemm_functor calls it on
+    /// this type); Eigen requires the buffers unset then, and sized for the new plan after.
+    void initParallel(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, Eigen::Index threads) {
+        this->m_blockA = nullptr;
+        this->m_blockB = nullptr;
+        Blocking::initParallel(rows, cols, depth, threads);
+        keep();
     }
     ~KeptBlocking() {
         this->m_blockA = nullptr;
@@ -48,6 +57,12 @@ struct KeptBlocking : Blocking {
     }
     KeptBlocking(const KeptBlocking&) = delete;
     KeptBlocking& operator=(const KeptBlocking&) = delete;
+
+private:
+    void keep() {
+        this->m_blockA = gemm_buffer<T, 0>(this->mc() * this->kc());
+        this->m_blockB = gemm_buffer<T, 1>(this->kc() * this->nc());
+    }
 };
 
 /// dst = lhs · rhs; dst has lhs.rows() × rhs.cols() and does not alias lhs or rhs.
