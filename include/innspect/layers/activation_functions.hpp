@@ -15,6 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
@@ -25,12 +26,14 @@ namespace detail {
 /// call at a time (a third of the seed model's forward pass in float); for float the vectorised
 /// `exp` − 1 is used instead: its absolute error (~6e-8) is below float's resolution of the
 /// result's scale. Double keeps `expm1` for full relative accuracy near 0.
+/// Written into `e` (vectorised; no temporary), which the caller then combines coefficient by
+/// coefficient: Eigen's select is not vectorised, so the exponential must not be inside it.
 template <class T>
-Batch<T> expm1_nonpositive(const Batch<T>& z) {
+void expm1_nonpositive(const Batch<T>& z, Batch<T>& e) {
     if constexpr (std::is_same_v<T, float>)
-        return (z.array().min(T(0)).exp() - T(1)).matrix();
+        e = (z.array().min(T(0)).exp() - T(1)).matrix();
     else
-        return z.array().min(T(0)).expm1().matrix();
+        e = z.array().min(T(0)).expm1().matrix();
 }
 }  // namespace detail
 
@@ -70,7 +73,8 @@ struct Selu {
     template <class T>
     static void forward(const Batch<T>& z, Batch<T>& a, int) {
         const T s = T(scale), sa = T(scale * alpha);
-        a = (z.array() > T(0)).select(s * z.array(), sa * detail::expm1_nonpositive(z));
+        detail::expm1_nonpositive(z, a);  // then a_i is read and written in place, index by index
+        a = (z.array() > T(0)).select(s * z.array(), sa * a.array());
     }
     template <class T>
     static void vjp(const Batch<T>& z, const Batch<T>& a, Batch<T>& g, int) {
@@ -89,10 +93,11 @@ struct EluWith {
     static constexpr double elu_alpha = Alpha;
     template <class T>
     static void forward(const Batch<T>& z, Batch<T>& a, int) {
+        detail::expm1_nonpositive(z, a);  // then a_i is read and written in place, index by index
         if constexpr (Alpha == 1.0)
-            a = (z.array() > T(0)).select(z.array(), detail::expm1_nonpositive(z));
+            a = (z.array() > T(0)).select(z.array(), a.array());
         else
-            a = (z.array() > T(0)).select(z.array(), T(Alpha) * detail::expm1_nonpositive(z).array());
+            a = (z.array() > T(0)).select(z.array(), T(Alpha) * a.array());
     }
     template <class T>
     static void vjp(const Batch<T>& z, const Batch<T>& a, Batch<T>& g, int) {
@@ -186,9 +191,13 @@ struct Softmax {
         const Eigen::Index groups = z.size() / channels;
         Eigen::Map<const Matrix<T>> zm(z.data(), groups, channels);
         Eigen::Map<Matrix<T>> am(a.data(), groups, channels);
-        // Subtracting the row maximum keeps exp from overflowing; the result is unchanged.
-        am = (zm.colwise() - zm.rowwise().maxCoeff()).array().exp();
-        am.array().colwise() /= am.rowwise().sum().array();
+        // Subtracting the row maximum keeps exp from overflowing; the result is unchanged. The
+        // per-group maxima and sums go to the thread's scratch (Eigen would make temporaries).
+        auto m = detail::scratch_matrix<T>(groups, 1);
+        m = zm.rowwise().maxCoeff();
+        am = (zm.colwise() - m.col(0)).array().exp();
+        m = am.rowwise().sum();
+        am.array().colwise() /= m.col(0).array();
     }
     template <class T>
     static void vjp(const Batch<T>&, const Batch<T>& a, Batch<T>& g, int channels) {

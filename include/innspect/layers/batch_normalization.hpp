@@ -15,6 +15,7 @@
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/layer_traits.hpp"
 #include "innspect/core/linear_params.hpp"
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
@@ -98,16 +99,10 @@ struct BatchNormalization {
 
         /// k as a 1 × C "kernel" and c as the bias. Throws value_error for a negative variance.
         LinearParams<T> params() const {
-            for (int i = 0; i < C; ++i)
-                if (!(variance_(i) >= T(0)))
-                    throw value_error(std::string(name) + ": moving_variance[" + std::to_string(i) +
-                                      "] = " + std::to_string(static_cast<double>(variance_(i))) +
-                                      " is negative; a variance cannot be");
-            const Vector<T> k = (Scale ? gamma_ : Vector<T>::Ones(C)).array() /
-                                (variance_.array() + T(Epsilon)).sqrt();
             LinearParams<T> p;
-            p.kernel = k.transpose();
-            p.bias = (Center ? beta_ : Vector<T>::Zero(C)) - k.cwiseProduct(mean_);
+            p.kernel.resize(1, C);
+            p.bias.resize(C);
+            fold(p.kernel.row(0), p.bias.transpose());
             p.has_bias = true;
             return p;
         }
@@ -131,11 +126,8 @@ struct BatchNormalization {
         /// apply(x, P) = x·k + c per channel; apply_transposed(s, P) = s·k.
         Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
             check(x, "input");
-            Batch<T> z(x.rows(), x.cols());
-            Eigen::Map<const Matrix<T>> xm(x.data(), x.size() / C, C);
-            Eigen::Map<Matrix<T>> zm(z.data(), x.size() / C, C);
-            zm = xm.array().rowwise() * p.kernel.row(0).array();
-            if (p.has_bias) zm.rowwise() += p.bias.transpose();
+            Batch<T> z;
+            affine(x, p.kernel.row(0), p.has_bias ? &p.bias : nullptr, z);
             return z;
         }
         Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
@@ -146,13 +138,51 @@ struct BatchNormalization {
             return c;
         }
 
+        /// out = x·k + c, into the caller's buffer; k and c are folded into the thread's scratch
+        /// (params() would allocate them), with params()'s arithmetic.
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             pre.resize(0, 0);
-            out = apply(x, params());
+            check(x, "input");
+            auto kc = detail::scratch_matrix<T>(2, C);
+            fold(kc.row(0), kc.row(1));
+            const Vector<T>* no_bias = nullptr;
+            affine(x, kc.row(0), no_bias, out);
+            Eigen::Map<Matrix<T>>(out.data(), x.size() / C, C).rowwise() += kc.row(1);
         }
         Batch<T> backward_linear(const Batch<T>& g) const { return apply_transposed(g, params()); }
 
     private:
+        /// k = γ / √(σ² + ε) and c = β − k ⊙ μ into two rows of C. Throws value_error for a
+        /// negative variance.
+        template <class K, class B>
+        void fold(K&& k, B&& c) const {
+            for (int i = 0; i < C; ++i)
+                if (!(variance_(i) >= T(0)))
+                    throw value_error(std::string(name) + ": moving_variance[" + std::to_string(i) +
+                                      "] = " + std::to_string(static_cast<double>(variance_(i))) +
+                                      " is negative; a variance cannot be");
+            if constexpr (Scale)
+                k = (gamma_.array() / (variance_.array() + T(Epsilon)).sqrt()).transpose().matrix();
+            else
+                k = (T(1) / (variance_.array() + T(Epsilon)).sqrt()).transpose().matrix();
+            if constexpr (Center)
+                c = beta_.transpose() - k.cwiseProduct(mean_.transpose());
+            else {
+                c.setZero();  // 0 − k ⊙ μ, as params() always computed it (−0 and +0 differ as bits)
+                c -= k.cwiseProduct(mean_.transpose());
+            }
+        }
+
+        /// z = x ⊙ k per channel (+ bias).
+        template <class K>
+        static void affine(const Batch<T>& x, const K& k, const Vector<T>* bias, Batch<T>& z) {
+            z.resize(x.rows(), x.cols());
+            Eigen::Map<const Matrix<T>> xm(x.data(), x.size() / C, C);
+            Eigen::Map<Matrix<T>> zm(z.data(), x.size() / C, C);
+            zm = xm.array().rowwise() * k.array();
+            if (bias) zm.rowwise() += bias->transpose();
+        }
+
         static void check(const Batch<T>& x, const char* what) {
             if (x.cols() != In::size)
                 throw shape_error(std::string(name) + ": " + what + " has " + std::to_string(x.cols()) +

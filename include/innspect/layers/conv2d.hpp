@@ -10,7 +10,9 @@
 #include <Eigen/Core>
 
 #include "innspect/core/fixed_string.hpp"
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/shape.hpp"
+#include "innspect/kernels/gemm.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/conv_options.hpp"
@@ -45,34 +47,33 @@ public:
 
     ConvLayer() : base(g.patch(), F, F, Spec::use_bias) {}
 
-    Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+    void apply_into(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& z) const {
         base::check_input(x, In::size, "input");
         const Eigen::Index rows = x.rows() * g.pixels_out();
-        Batch<T> z(x.rows(), output_shape::size);
+        z.resize(x.rows(), output_shape::size);
         Eigen::Map<Matrix<T>> zm(z.data(), rows, F);
         if constexpr (im2col_is_identity(g)) {
-            zm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), rows, g.patch()) * p.kernel;
+            gemm(zm, Eigen::Map<const Matrix<T>>(x.data(), rows, g.patch()), p.kernel);
         } else {
-            Matrix<T> cols(rows, g.patch());
+            auto cols = scratch_matrix<T>(rows, g.patch());
             im2col(g, x.data(), x.rows(), cols.data());
-            zm.noalias() = cols * p.kernel;
+            gemm(zm, cols, p.kernel);
         }
         if (p.has_bias) zm.rowwise() += p.bias.transpose();
-        return z;
     }
 
-    Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+    void apply_transposed_into(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& c) const {
         base::check_input(s, output_shape::size, "relevance/gradient at the output");
         const Eigen::Index rows = s.rows() * g.pixels_out();
         Eigen::Map<const Matrix<T>> sm(s.data(), rows, F);
-        Batch<T> c(s.rows(), In::size);
+        c.resize(s.rows(), In::size);
         if constexpr (im2col_is_identity(g)) {
-            Eigen::Map<Matrix<T>>(c.data(), rows, g.patch()).noalias() = sm * p.kernel.transpose();
+            gemm(Eigen::Map<Matrix<T>>(c.data(), rows, g.patch()), sm, p.kernel.transpose());
         } else {
-            const Matrix<T> cols = sm * p.kernel.transpose();
+            auto cols = scratch_matrix<T>(rows, g.patch());
+            gemm(cols, sm, p.kernel.transpose());
             col2im(g, cols.data(), s.rows(), c.data());
         }
-        return c;
     }
 };
 

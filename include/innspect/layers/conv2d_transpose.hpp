@@ -13,7 +13,9 @@
 #include <Eigen/Core>
 
 #include "innspect/core/fixed_string.hpp"
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/shape.hpp"
+#include "innspect/kernels/gemm.hpp"
 #include "innspect/kernels/im2col.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/conv_options.hpp"
@@ -70,37 +72,36 @@ public:
         return s;
     }
 
-    Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+    void apply_into(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& z) const {
         base::check_input(x, In::size, "input");
         const Eigen::Index rows = x.rows() * g.pixels_out();  // input pixels of this layer
         Eigen::Map<const Matrix<T>> xm(x.data(), rows, In::c);
-        Batch<T> z(x.rows(), output_shape::size);
+        z.resize(x.rows(), output_shape::size);
         if constexpr (im2col_is_identity(g)) {
-            Eigen::Map<Matrix<T>>(z.data(), rows, g.patch()).noalias() = xm * p.kernel.transpose();
+            gemm(Eigen::Map<Matrix<T>>(z.data(), rows, g.patch()), xm, p.kernel.transpose());
         } else {
-            const Matrix<T> cols = xm * p.kernel.transpose();
+            auto cols = scratch_matrix<T>(rows, g.patch());
+            gemm(cols, xm, p.kernel.transpose());
             col2im(g, cols.data(), x.rows(), z.data());
         }
         if (p.has_bias) {
             Eigen::Map<Matrix<T>> zm(z.data(), x.rows() * g.pixels_in(), F);
             zm.rowwise() += p.bias.transpose();
         }
-        return z;
     }
 
-    Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+    void apply_transposed_into(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& c) const {
         base::check_input(s, output_shape::size, "relevance/gradient at the output");
         const Eigen::Index rows = s.rows() * g.pixels_out();
-        Batch<T> c(s.rows(), In::size);
+        c.resize(s.rows(), In::size);
         Eigen::Map<Matrix<T>> cm(c.data(), rows, In::c);
         if constexpr (im2col_is_identity(g)) {
-            cm.noalias() = Eigen::Map<const Matrix<T>>(s.data(), rows, g.patch()) * p.kernel;
+            gemm(cm, Eigen::Map<const Matrix<T>>(s.data(), rows, g.patch()), p.kernel);
         } else {
-            Matrix<T> cols(rows, g.patch());
+            auto cols = scratch_matrix<T>(rows, g.patch());
             im2col(g, s.data(), s.rows(), cols.data());
-            cm.noalias() = cols * p.kernel;
+            gemm(cm, cols, p.kernel);
         }
-        return c;
     }
 };
 

@@ -6,6 +6,7 @@
 
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/shape.hpp"
+#include "innspect/kernels/gemm.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/keras_schema.hpp"
 #include "innspect/layers/linear_base.hpp"
@@ -57,23 +58,21 @@ struct Dense {
 
         static std::vector<std::int64_t> kernel_shape() { return {In::c, Units}; }
 
-        Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+        void apply_into(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& z) const {
             base::check_input(x, In::size, "input");
-            Batch<T> z(x.rows(), output_shape::size);
+            z.resize(x.rows(), output_shape::size);
             Eigen::Map<const Matrix<T>> xm(x.data(), x.rows() * positions, In::c);
             Eigen::Map<Matrix<T>> zm(z.data(), x.rows() * positions, Units);
-            zm.noalias() = xm * p.kernel;
+            detail::gemm(zm, xm, p.kernel);
             if (p.has_bias) zm.rowwise() += p.bias.transpose();
-            return z;
         }
 
-        Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+        void apply_transposed_into(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& c) const {
             base::check_input(s, output_shape::size, "relevance/gradient at the output");
-            Batch<T> c(s.rows(), In::size);
+            c.resize(s.rows(), In::size);
             Eigen::Map<const Matrix<T>> sm(s.data(), s.rows() * positions, Units);
             Eigen::Map<Matrix<T>> cm(c.data(), s.rows() * positions, In::c);
-            cm.noalias() = sm * p.kernel.transpose();
-            return c;
+            detail::gemm(cm, sm, p.kernel.transpose());
         }
     };
 };

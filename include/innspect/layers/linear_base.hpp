@@ -2,7 +2,9 @@
 /// \file
 /// What Dense, Conv2D and Conv2DTranspose share: their parameters, the forward pass
 /// a = f(apply(x, P)), the Keras view of their weights, and the gradient through the linear part.
-/// Each derived layer only says how `apply` and `apply_transposed` run.
+/// Each derived layer only says how `apply_into` and `apply_transposed_into` run: into a buffer
+/// the caller keeps (a trace's), resized only when its shape differs, so a repeated pass with the
+/// same batch size allocates nothing; `apply` / `apply_transposed` return a fresh matrix.
 
 #include <string>
 #include <vector>
@@ -45,13 +47,27 @@ public:
         return w;
     }
 
-    /// pre = apply(x, P); out = f(pre). `pre` is left empty for the linear activation.
+    /// z = x·P (+ b) as a new matrix.
+    Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+        Batch<T> z;
+        self().apply_into(x, p, z);
+        return z;
+    }
+    /// s·Pᵀ as a new matrix.
+    Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+        Batch<T> c;
+        self().apply_transposed_into(s, p, c);
+        return c;
+    }
+
+    /// pre = apply(x, P); out = f(pre), into the caller's buffers. `pre` is left empty for the
+    /// linear activation.
     void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
         if constexpr (Act::is_identity) {
-            out = self().apply(x, params_);
+            self().apply_into(x, params_, out);
             pre.resize(0, 0);
         } else {
-            pre = self().apply(x, params_);
+            self().apply_into(x, params_, pre);
             Act::forward(pre, out, Derived::output_shape::c);
         }
     }

@@ -1,0 +1,95 @@
+// Issue 10, step 1 (the forward pass): after a first call with a batch size, a forward pass into a
+// kept trace allocates nothing — no trace buffer, no layer temporary (im2col, col2im, activation,
+// softmax), no GEMM packing buffer — and gives the same bits as the allocating pass into a fresh
+// trace. Heap calls are counted by replacing glibc's malloc (bench/alloc_counter.cpp), so this is a
+// program of its own, built without the sanitizers (which replace malloc themselves).
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <innspect/innspect.hpp>
+
+#include "alloc_counter.hpp"
+#include "connectome/seed_model.hpp"
+#include "support/test_support.hpp"
+
+using namespace innspect;
+namespace alloc = innspect_bench::alloc;
+
+namespace {
+
+template <class T>
+using Conv = Model<T, Input<12, 12, 3>, Conv2D<"c1", 8, Kernel<3, 3>, Elu, Strides<1, 1>, Padding::same>,
+                   Conv2D<"c2", 16, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>,
+                   BatchNormalization<"bn">, Conv2DTranspose<"up", 4, Kernel<3, 3>, Selu, Strides<2, 2>, Padding::same>,
+                   Flatten<"f">, Dense<"head", 37, Softmax>>;
+
+template <class M>
+void randomize(M& m, std::uint64_t seed) {
+    test::Rng rng(seed);
+    m.for_each_layer([&](auto& l) {
+        for (auto& w : l.weights()) {
+            std::int64_t n = 1;
+            for (auto d : w.shape) n *= d;
+            for (std::int64_t i = 0; i < n; ++i)
+                w.data[i] = static_cast<typename M::scalar>(0.2 * rng.normal() + (w.role == "moving_variance" ? 1.5 : 0.0));
+        }
+    });
+}
+
+template <class T>
+bool same_bits(const Batch<T>& a, const Batch<T>& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
+}
+
+/// Batch sizes that grow and shrink: the kept buffers are resized, the scratch only grows.
+template <class M>
+void check_model(std::uint64_t seed) {
+    using T = typename M::scalar;
+    M m;
+    randomize(m, seed);
+    test::Rng rng(seed + 1);
+    Trace<T> kept;
+    for (int batch : {8, 3, 64, 1, 8}) {
+        CAPTURE(batch);
+        const Batch<T> x = rng.batch<T>(batch, M::input_shape::size);
+        m.forward(x, kept);  // the first call with this batch size may allocate
+        alloc::start();
+        m.forward(x, kept);
+        const alloc::Counts c = alloc::stop();
+        if constexpr (detail::kept_gemm_buffers) {
+            CHECK(c.calls == 0);
+        } else {
+            MESSAGE("this Eigen build's GEMM allocates its packing buffers (not Eigen 3.4, or OpenMP): " << c.calls);
+        }
+        const Trace<T> fresh = m.forward(x);
+        REQUIRE(fresh.out.size() == kept.out.size());
+        for (std::size_t i = 0; i < fresh.out.size(); ++i) {
+            CAPTURE(i);
+            CHECK(same_bits(fresh.out[i], kept.out[i]));
+            CHECK(same_bits(fresh.pre[i], kept.pre[i]));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("steady state: the counter counts") {
+    REQUIRE(alloc::available());
+    alloc::start();
+    std::vector<int> v(1000, 1);
+    const alloc::Counts c = alloc::stop();
+    CHECK(c.calls == 1);
+    CHECK(v[999] == 1);
+}
+
+TEST_CASE("steady state: a forward pass into a kept trace allocates nothing and gives the fresh trace's bits") {
+    SUBCASE("the seed model, float, W = 90") { check_model<seed::SeedModel<float, 90>>(1); }
+    SUBCASE("the seed model, double, W = 16") { check_model<seed::SeedModel<double, 16>>(2); }
+    SUBCASE("strided and transposed convolutions, batch norm, ELU, SELU, softmax over 37, float") { check_model<Conv<float>>(3); }
+    SUBCASE("the same in double") { check_model<Conv<double>>(4); }
+}
