@@ -13,6 +13,7 @@
 #
 #       innspect_add_keras_model(seed_model data/seed90.h5 NAME Seed90 NAMESPACE app)
 #       target_link_libraries(app PRIVATE seed_model innspect::hdf5 innspect::keras)
+#       # or, with the loading code compiled once: ... seed_model innspect::keras_compiled)
 #       // app.cpp: #include <seed_model.hpp>   app::Seed90<float> net;
 #
 #   innspect_add_keras_cli(TARGET FILE... [NAME name] [NAMESPACE ns] [UNTIL layer])

@@ -5,15 +5,16 @@
 // (`conv_autoencoder21 weights.h5`) it loads and explains; without one it explains the
 // zero-initialised model.
 //
-// It includes the umbrella header and the two io headers, as the real programs that read Keras
-// files do (examples/connectome, tests/hdf5), so it depends on the library's include/ only.
+// It includes the umbrella header and io/keras_model.hpp (load_keras_model), so it depends on the
+// library's include/ only. bench/compile_time.sh compiles it twice: header-only, and as
+// `conv_autoencoder21_compiled` with -DINNSPECT_KERAS_COMPILED, as a program linking
+// innspect::keras_compiled is (the loading code then comes from that library).
 
 #include <cstdio>
 #include <exception>
 
 #include <innspect/innspect.hpp>
-#include <innspect/io/keras_config.hpp>
-#include <innspect/io/keras_h5.hpp>
+#include <innspect/io/keras_model.hpp>
 
 namespace ins = innspect;
 

@@ -45,6 +45,7 @@ TEST_CASE("fuzz regressions: the weight loader ends every input with an error or
 
 #if defined(INNSPECT_KERAS3)
 #include <innspect/io/keras_archive.hpp>
+#include <innspect/io/keras_json.hpp>  // parse_keras_model_config, keras3_plan
 #include <innspect/io/keras_model.hpp>
 
 TEST_CASE("fuzz regressions: the .keras reader ends every archive with an error or a load, the model untouched on error") {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include <innspect/innspect.hpp>
-#include <innspect/io/keras_model.hpp>
+#include <innspect/io/keras_config.hpp>  // load_keras_model, and the config check on its own
 #include <innspect/io/npy.hpp>
 
 #include "support/fixtures.hpp"

@@ -38,55 +38,17 @@
 #include <vector>
 
 #include "innspect/core/errors.hpp"
-#include "innspect/core/layer_info.hpp"
+#include "innspect/io/cpp_architecture.hpp"
+#include "innspect/io/keras_compiled.hpp"
 #include "innspect/io/keras_json.hpp"
 #include "innspect/layers/keras_classes.hpp"
 #include "innspect/layers/keras_schema.hpp"
 
-namespace innspect {
-
-/// A Keras file's architecture differs from the C++ model. what() lists every difference, one a
-/// line; `differences` holds the same lines.
-struct architecture_error : error {
-    std::vector<std::string> differences;
-    architecture_error(const std::string& what, std::vector<std::string> diffs)
-        : error(what), differences(std::move(diffs)) {}
-};
-
-namespace io {
-
-/// The outcome of a comparison.
-struct ArchitectureReport {
-    std::string source;                     ///< where the config came from (file path or "model_config")
-    std::string model_name, class_name;     ///< the file's model name and class
-    std::size_t compared = 0;               ///< layers paired and compared
-    std::vector<std::string> differences;   ///< one line each; empty when the architectures agree
-    std::vector<std::string> notes;         ///< nested models flattened, fields innspect cannot compare
-
-    bool ok() const { return differences.empty(); }
-
-    /// A summary line followed by every difference (one a line).
-    std::string text() const {
-        std::string s = "architecture of " + source + " (Keras " + class_name + " '" + model_name + "') ";
-        if (ok()) return s + "matches the C++ model (" + std::to_string(compared) + " layers compared)";
-        s += "differs from the C++ model in " + std::to_string(differences.size()) +
-             (differences.size() == 1 ? " place:" : " places:");
-        for (const auto& d : differences) s += "\n" + d;
-        return s;
-    }
-};
+namespace innspect::io {
 
 namespace detail {
 
 using json = nlohmann::json;
-
-struct ArchLayer {
-    std::string name, type, nested_in;
-    const KerasSchema* schema = nullptr;  ///< nullptr: innspect has no such layer
-    bool has_inputs = false;
-    std::vector<std::string> inputs;  ///< what it reads, in order; "" = the model input
-    std::vector<KerasValue> fields;
-};
 
 /// Values are compared as numbers with a relative tolerance of 1e-6 (float32-rounded values
 /// in a config still match), else as text.
@@ -116,37 +78,6 @@ inline bool shape_matches(const std::vector<std::int64_t>& cpp, const std::vecto
     for (std::size_t i = 0; i < cpp.size(); ++i)
         if (file[i] >= 0 && file[i] != cpp[i]) return false;
     return true;
-}
-
-// ---- the C++ side: what each layer declaration states (its keras_values) ------------------------
-
-template <class Model, std::size_t I>
-ArchLayer describe_cpp_layer() {
-    using S = typename Model::template node<I>::spec;
-    const LayerInfo& info = Model::layer_infos()[I];
-    ArchLayer d;
-    d.name = std::string(info.name);
-    d.type = std::string(S::keras.keras_class);
-    d.schema = &S::keras;
-    d.has_inputs = true;
-    for (int p : info.parents.list())
-        d.inputs.push_back(p < 0 ? std::string() : std::string(Model::layer_infos()[static_cast<std::size_t>(p)].name));
-    KerasValues v;
-    // A value that depends on the input (Concatenate's axis, counted from either end) is stated
-    // with the input's shape.
-    if constexpr (requires { S::template keras_values_for<typename Model::template node<I>::in>(v); })
-        S::template keras_values_for<typename Model::template node<I>::in>(v);
-    else
-        S::keras_values(v);
-    d.fields = std::move(v.values());
-    return d;
-}
-
-template <class Model>
-std::vector<ArchLayer> describe_cpp_model() {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::vector<ArchLayer>{describe_cpp_layer<Model, I>()...};
-    }(std::make_index_sequence<Model::size>{});
 }
 
 // ---- the file side: a layer's config read through its class's schema ---------------------------
@@ -402,18 +333,6 @@ inline std::vector<std::pair<int, int>> align(const std::vector<ArchLayer>& a, c
     return out;
 }
 
-}  // namespace detail
-
-/// The C++ layers [begin, end) of a model that one of several files describes (an encoder file,
-/// a decoder file): the part's input is what its first layer reads, and an input from before the
-/// part is the part's input (the file's InputLayer).
-struct ModelPart {
-    std::size_t begin = 0;
-    std::size_t end = std::numeric_limits<std::size_t>::max();
-};
-
-namespace detail {
-
 /// The C++ layers of `part`, what they read from before the part renamed to "" (its input).
 inline std::vector<ArchLayer> part_of(std::vector<ArchLayer> all, const ModelPart& part) {
     if (part.begin == 0 && part.end >= all.size()) return all;
@@ -425,22 +344,42 @@ inline std::vector<ArchLayer> part_of(std::vector<ArchLayer> all, const ModelPar
     return out;
 }
 
-/// The Keras shape of one sample of `part`'s input: the model input, or the output of the layer
-/// the part's first layer reads.
-template <class Model>
-std::vector<std::int64_t> part_input_shape(const ModelPart& part) {
-    if (part.begin == 0 || part.begin >= Model::size) return Model::input_shape::keras();
-    const int p = Model::layer_infos()[part.begin].parent;
-    return p < 0 ? Model::input_shape::keras() : Model::layer_infos()[static_cast<std::size_t>(p)].output_keras_shape();
+}  // namespace detail
+
+namespace detail {
+
+/// `rep` if the architectures agree, else architecture_error listing every difference.
+inline ArchitectureReport checked(ArchitectureReport rep) {
+    if (!rep.ok()) throw architecture_error(rep.text(), rep.differences);
+    return rep;
 }
 
 }  // namespace detail
+
+/// Compares a C++ model's description (io::cpp_architecture<Model>()) with a parsed model_config,
+/// without throwing; `part`: only those C++ layers (one of several files). Model-independent:
+/// compiled once with INNSPECT_KERAS_COMPILED (io/keras_compiled.hpp).
+INNSPECT_KERAS_INLINE ArchitectureReport compare_architecture(const CppArchitecture& model, const KerasModelConfig& config,
+                                                              std::string source = "model_config", ModelPart part = {});
 
 /// Compares `Model` (an innspect::Model type) with a parsed model_config, without throwing;
 /// `part`: only those C++ layers (one of several files).
 template <class Model>
 ArchitectureReport compare_architecture(const KerasModelConfig& config, std::string source = "model_config",
                                         ModelPart part = {}) {
+    return compare_architecture(cpp_architecture<Model>(), config, std::move(source), part);
+}
+
+/// Throws architecture_error listing every difference, or returns the (clean) report.
+template <class Model>
+ArchitectureReport check_architecture(const Model&, const KerasModelConfig& config, std::string source = "model_config",
+                                      ModelPart part = {}) {
+    return detail::checked(compare_architecture<Model>(config, std::move(source), part));
+}
+
+#if INNSPECT_KERAS_DEFINITIONS
+INNSPECT_KERAS_INLINE ArchitectureReport compare_architecture(const CppArchitecture& model, const KerasModelConfig& config,
+                                                              std::string source, ModelPart part) {
     using namespace detail;
     ArchitectureReport rep;
     rep.source = std::move(source);
@@ -448,7 +387,7 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
     rep.class_name = config.class_name;
     for (const auto& nm : config.nested_models) rep.notes.push_back("nested model " + nm + " flattened into its layers");
 
-    const std::vector<ArchLayer> cpp = part_of(describe_cpp_model<Model>(), part);
+    const std::vector<ArchLayer> cpp = part_of(model.layers, part);
     std::vector<ArchLayer> file;
     for (const auto& l : config.layers) file.push_back(describe_file_layer(l, rep.source));
     auto& diffs = rep.differences;
@@ -457,7 +396,7 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
     };
 
     // The model input.
-    const std::vector<std::int64_t> cpp_in = part_input_shape<Model>(part);
+    const std::vector<std::int64_t> cpp_in = part_input_shape(model, part);
     if (config.inputs.empty()) {
         rep.notes.push_back("the file states no input shape; input shape not compared");
     } else {
@@ -545,22 +484,13 @@ ArchitectureReport compare_architecture(const KerasModelConfig& config, std::str
                                 shape_text(cpp_in));
             continue;
         }
-        for (const auto& info : Model::layer_infos())
+        for (const auto& info : model.infos)
             if (info.name == in.fed_by && !shape_matches(info.output_keras_shape(), in.shape))
                 diffs.push_back(label + ": input shape " + shape_text(in.shape) + " in the file, C++ layer " + in.fed_by +
                                 " gives " + shape_text(info.output_keras_shape()));
     }
     return rep;
 }
+#endif
 
-/// Throws architecture_error listing every difference, or returns the (clean) report.
-template <class Model>
-ArchitectureReport check_architecture(const Model&, const KerasModelConfig& config, std::string source = "model_config",
-                                      ModelPart part = {}) {
-    ArchitectureReport rep = compare_architecture<Model>(config, std::move(source), part);
-    if (!rep.ok()) throw architecture_error(rep.text(), rep.differences);
-    return rep;
-}
-
-}  // namespace io
-}  // namespace innspect
+}  // namespace innspect::io

@@ -66,6 +66,7 @@
 #include "innspect/core/errors.hpp"
 #include "innspect/core/weights.hpp"
 #include "innspect/io/keras3_layer.hpp"
+#include "innspect/io/keras_compiled.hpp"
 #include "innspect/io/limits.hpp"
 
 namespace innspect::io {
@@ -1381,8 +1382,15 @@ inline void keras3_sources(const KerasH5File& file, const std::vector<Keras3Laye
 /// Checks the file's arrays for cpp[begin, end) and stages their values; writes nothing.
 /// `plan`: Keras 3 layouts, the model's layers by class (from its config); nullptr: Keras 2
 /// layouts, or Keras 3 without a config (then the C++ layers are the plan, one flat model).
-inline void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, const KerasH5File& file,
-                       const std::vector<Keras3Layer>* plan, LoadReport& report) {
+INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end,
+                                      const KerasH5File& file, const std::vector<Keras3Layer>* plan, LoadReport& report);
+
+/// Writes the staged values of cpp[begin, end) into the model.
+INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report);
+
+#if INNSPECT_KERAS_DEFINITIONS
+INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end,
+                                      const KerasH5File& file, const std::vector<Keras3Layer>* plan, LoadReport& report) {
     std::map<std::string, std::size_t, std::less<>> cpp_index;
     for (std::size_t i = begin; i < end; ++i) cpp_index.emplace(cpp[i].name, i);
 
@@ -1457,8 +1465,7 @@ inline void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size
     }
 }
 
-/// Writes the staged values of cpp[begin, end) into the model.
-inline void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report) {
+INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report) {
     for (std::size_t i = begin; i < end; ++i) {
         auto& layer = cpp[i];
         if (layer.weights.empty()) continue;
@@ -1471,6 +1478,7 @@ inline void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t e
         report.loaded.push_back(layer.name);
     }
 }
+#endif
 
 }  // namespace detail
 

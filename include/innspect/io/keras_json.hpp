@@ -42,6 +42,7 @@
 
 #include "innspect/core/errors.hpp"
 #include "innspect/io/keras3_layer.hpp"
+#include "innspect/io/keras_compiled.hpp"
 
 namespace innspect::io {
 
@@ -299,7 +300,15 @@ inline constexpr int max_model_config_depth = 256;
 /// Parses a model_config JSON document; `where` names its origin in error messages. Throws
 /// io_error (naming `where`) if it is not JSON, nests deeper than max_model_config_depth, or is
 /// not a Keras model configuration.
-inline KerasModelConfig parse_keras_model_config(std::string_view json_text, const std::string& where = "model_config") {
+INNSPECT_KERAS_INLINE KerasModelConfig parse_keras_model_config(std::string_view json_text,
+                                                                 const std::string& where = "model_config");
+
+/// How a Keras 3 weight file addresses the layers of `config` (see Keras3Layer): the model's
+/// layers by class, in its order, nested models with theirs.
+INNSPECT_KERAS_INLINE std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config);
+
+#if INNSPECT_KERAS_DEFINITIONS
+INNSPECT_KERAS_INLINE KerasModelConfig parse_keras_model_config(std::string_view json_text, const std::string& where) {
     detail::json doc;
     // Refused while parsing, before anything walks the document: every later step (nested models,
     // node arguments) may recurse as deep as the document is.
@@ -368,8 +377,9 @@ inline std::vector<Keras3Layer> keras3_members(const KerasModelConfig& config, c
 
 }  // namespace detail
 
-/// How a Keras 3 weight file addresses the layers of `config` (see Keras3Layer): the model's
-/// layers by class, in its order, nested models with theirs.
-inline std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config) { return detail::keras3_members(config, ""); }
+INNSPECT_KERAS_INLINE std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config) {
+    return detail::keras3_members(config, "");
+}
+#endif
 
 }  // namespace innspect::io

@@ -15,21 +15,32 @@
 ///
 /// Several files, one model: load_keras_model(model, {"encoder.h5", "decoder.h5"}) — each file
 /// describes the next part of the C++ model (see load_keras_model()).
+///
+/// The templates here only describe the model (its weights, detail::collect_cpp_layers(); its
+/// architecture, io::cpp_architecture<Model>()) and hand that to model-independent functions,
+/// which the `innspect::keras_compiled` library compiles once (io/keras_compiled.hpp). With it
+/// (INNSPECT_KERAS_COMPILED) this header includes neither nlohmann-json nor the config readers:
+/// include io/keras_config.hpp for parse_keras_model_config() and compare_architecture().
 
-#include <algorithm>
 #include <cstddef>
 #include <filesystem>
 #include <initializer_list>
-#include <optional>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "innspect/core/errors.hpp"
-#include "innspect/io/architecture.hpp"
+#include "innspect/io/cpp_architecture.hpp"
+#include "innspect/io/keras_compiled.hpp"
 #include "innspect/io/keras_h5.hpp"
-#include "innspect/io/keras_json.hpp"
+#if INNSPECT_KERAS_DEFINITIONS
+#  include <algorithm>
+#  include <optional>
+#  include <set>
+#  include <utility>
+
+#  include "innspect/io/architecture.hpp"
+#  include "innspect/io/keras_json.hpp"
+#endif
 #if defined(INNSPECT_KERAS3)
 #  include "innspect/io/keras_archive.hpp"  // (indented: tests/CMakeLists.txt checks this header without it)
 #endif
@@ -39,38 +50,117 @@ namespace innspect::io {
 // What a file is opened as depends on INNSPECT_KERAS3 (a zip is read or refused), so the functions
 // here live in an inline namespace named for it: a program whose translation units disagree (one
 // links innspect::keras3, another not) gets two distinct sets of functions, not one inline
-// function with two bodies (an ODR violation the linker would resolve silently either way).
+// function with two bodies (an ODR violation the linker would resolve silently either way). With
+// the compiled library (INNSPECT_KERAS_COMPILED) a program built the other way than the library
+// names functions the library does not have: it fails to link.
 #if defined(INNSPECT_KERAS3)
 #  define INNSPECT_KERAS_FILES_NS with_keras_archives
 #else
 #  define INNSPECT_KERAS_FILES_NS without_keras_archives
 #endif
+
+namespace detail {
+inline namespace INNSPECT_KERAS_FILES_NS {
+
+// The model-independent parts of the templates below: `cpp` is the model's weights
+// (collect_cpp_layers()), `model` its architecture (cpp_architecture<Model>()).
+
+/// load_keras_model(model, paths, limits).
+INNSPECT_KERAS_INLINE LoadReport load_keras_files(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                                  const std::vector<std::filesystem::path>& paths, const ReadLimits& limits);
+/// check_architecture(model, path).
+INNSPECT_KERAS_INLINE ArchitectureReport check_file_architecture(const CppArchitecture& model,
+                                                                 const std::filesystem::path& path);
+/// check_architecture(model, file).
+INNSPECT_KERAS_INLINE ArchitectureReport check_h5_architecture(const CppArchitecture& model, const KerasH5File& file);
+/// load_keras_model(model, file).
+INNSPECT_KERAS_INLINE LoadReport load_h5_model(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                               const KerasH5File& file);
+#if defined(INNSPECT_KERAS3)
+/// check_architecture(model, archive).
+INNSPECT_KERAS_INLINE ArchitectureReport check_archive_architecture(const CppArchitecture& model,
+                                                                    const KerasArchive& archive);
+/// load_keras_model(model, archive).
+INNSPECT_KERAS_INLINE LoadReport load_archive_model(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                                    const KerasArchive& archive);
+#endif
+
+}  // inline namespace
+}  // namespace detail
+
 inline namespace INNSPECT_KERAS_FILES_NS {
 
 /// Checks `model` against the model_config of a file written by model.save(). Throws io_error
 /// if the file has no model_config (model.save_weights() files) or it cannot be parsed, and
 /// architecture_error (an innspect::error) listing every difference, one a line.
 template <class Model>
-ArchitectureReport check_architecture(const Model& model, const KerasH5File& file) {
-    const std::string where = "'" + file.path().string() + "'";
-    if (!file.has_model_config())
-        throw io_error("Keras file " + where + " has no model_config (written by " +
-                       std::string(to_string(file.layout())) + "); there is no architecture to check");
-    return check_architecture(model, parse_keras_model_config(file.model_config(), "Keras file " + where), where);
+ArchitectureReport check_architecture(const Model&, const KerasH5File& file) {
+    return detail::check_h5_architecture(cpp_architecture<Model>(), file);
 }
 
 #if defined(INNSPECT_KERAS3)
 /// Checks `model` against the config.json of a `.keras` archive (see the overload above).
 template <class Model>
-ArchitectureReport check_architecture(const Model& model, const KerasArchive& archive) {
-    const std::string where = "'" + archive.path().string() + "'";
-    return check_architecture(model, parse_keras_model_config(archive.config_json(), "Keras archive " + where + ", config.json"),
-                              where);
+ArchitectureReport check_architecture(const Model&, const KerasArchive& archive) {
+    return detail::check_archive_architecture(cpp_architecture<Model>(), archive);
 }
 #endif
 
+/// Loads a Keras HDF5 file into `model`: first the architecture check (when the file has a
+/// model_config; a model.save_weights() file has none, and the report's notes say the check
+/// was skipped), then load_keras_weights(). On any exception the model is unchanged.
+template <class Model>
+LoadReport load_keras_model(Model& model, const KerasH5File& file) {
+    auto cpp = detail::collect_cpp_layers(model);
+    return detail::load_h5_model(cpp, cpp_architecture<Model>(), file);
+}
+
+#if defined(INNSPECT_KERAS3)
+/// Loads a `.keras` archive into `model`: the architecture check against its config.json, then
+/// its model.weights.h5 (matched through the config, see load_keras_weights()). On any
+/// exception the model is unchanged.
+template <class Model>
+LoadReport load_keras_model(Model& model, const KerasArchive& archive) {
+    auto cpp = detail::collect_cpp_layers(model);
+    return detail::load_archive_model(cpp, cpp_architecture<Model>(), archive);
+}
+#endif
+
+/// Loads the Keras file at `path` into `model`, whatever its kind (recognised by its content):
+/// a Keras 2 or Keras 3 legacy `.h5`, a Keras 3 `.weights.h5`, a `.keras` archive (with
+/// INNSPECT_KERAS3). A file with a config is checked against the model first (architecture_error
+/// listing every difference); then its weights are loaded. On any exception the model is unchanged.
+template <class Model>
+LoadReport load_keras_model(Model& model, const std::filesystem::path& path, const ReadLimits& limits = {}) {
+    return load_keras_model(model, std::vector<std::filesystem::path>{path}, limits);
+}
+
+/// Several files, one model (an encoder file and a decoder file): each file holds the next part
+/// of `model` — from where the previous file's part ended to the last C++ layer its config (or,
+/// without one, its weights) names; the last file's part runs to the end. The first file's input
+/// is the model input, a later file's input the output of the layer before its part. Every
+/// file's architecture is checked against its part (one architecture_error listing every
+/// difference, each line starting with the file), then every file's weights are staged, then
+/// written: on any exception the model is unchanged. Every message names the file and the layer.
+template <class Model>
+LoadReport load_keras_model(Model& model, const std::vector<std::filesystem::path>& paths, const ReadLimits& limits = {}) {
+    auto cpp = detail::collect_cpp_layers(model);
+    return detail::load_keras_files(cpp, cpp_architecture<Model>(), paths, limits);
+}
+
+template <class Model>
+LoadReport load_keras_model(Model& model, std::initializer_list<std::filesystem::path> paths, const ReadLimits& limits = {}) {
+    return load_keras_model(model, std::vector<std::filesystem::path>(paths), limits);
+}
+
+template <class Model>
+ArchitectureReport check_architecture(const Model&, const std::filesystem::path& path) {
+    return detail::check_file_architecture(cpp_architecture<Model>(), path);
+}
+
 }  // inline namespace
 
+#if INNSPECT_KERAS_DEFINITIONS
 namespace detail {
 inline namespace INNSPECT_KERAS_FILES_NS {
 
@@ -121,9 +211,9 @@ inline std::set<std::string, std::less<>> named_layers(const keras_source& s) {
     return names;
 }
 
-template <class Model>
-LoadReport load_keras_sources(Model& model, std::vector<keras_source>& files) {
-    auto cpp = collect_cpp_layers(model);
+/// Loads `files` into the model whose weights are `cpp` and whose architecture is `model`.
+inline LoadReport load_keras_sources(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                     std::vector<keras_source>& files) {
     const std::size_t n = cpp.size();
     const bool several = files.size() > 1;
     if (files.empty()) throw io_error("load_keras_model: no file given");
@@ -163,7 +253,7 @@ LoadReport load_keras_sources(Model& model, std::vector<keras_source>& files) {
             notes.push_back(prefix + "architecture: not checked, " + f.no_config);
             continue;
         }
-        const ArchitectureReport arch = compare_architecture<Model>(*f.config, f.config_source, parts[k]);
+        const ArchitectureReport arch = compare_architecture(model, *f.config, f.config_source, parts[k]);
         if (!arch.ok()) {
             text += (text.empty() ? "" : "\n") + arch.text();
             for (const auto& d : arch.differences) differences.push_back(prefix + d);
@@ -193,20 +283,35 @@ LoadReport load_keras_sources(Model& model, std::vector<keras_source>& files) {
     return report;
 }
 
-}  // inline namespace
-}  // namespace detail
 
-inline namespace INNSPECT_KERAS_FILES_NS {
+INNSPECT_KERAS_INLINE LoadReport load_keras_files(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                                  const std::vector<std::filesystem::path>& paths, const ReadLimits& limits) {
+    std::vector<keras_source> files;
+    for (const auto& p : paths) files.push_back(open_keras_source(p, limits));
+    return load_keras_sources(cpp, model, files);
+}
 
-/// Loads a Keras HDF5 file into `model`: first the architecture check (when the file has a
-/// model_config; a model.save_weights() file has none, and the report's notes say the check
-/// was skipped), then load_keras_weights(). On any exception the model is unchanged.
-template <class Model>
-LoadReport load_keras_model(Model& model, const KerasH5File& file) {
+INNSPECT_KERAS_INLINE ArchitectureReport check_file_architecture(const CppArchitecture& model,
+                                                                 const std::filesystem::path& path) {
+    const auto s = open_keras_source(path, {});
+    if (!s.config) throw io_error("Keras file '" + path.string() + "' has no model_config: " + s.no_config +
+                                  "; there is no architecture to check");
+    return checked(compare_architecture(model, *s.config, s.config_source));
+}
+
+INNSPECT_KERAS_INLINE ArchitectureReport check_h5_architecture(const CppArchitecture& model, const KerasH5File& file) {
+    const std::string where = "'" + file.path().string() + "'";
+    if (!file.has_model_config())
+        throw io_error("Keras file " + where + " has no model_config (written by " +
+                       std::string(to_string(file.layout())) + "); there is no architecture to check");
+    return checked(compare_architecture(model, parse_keras_model_config(file.model_config(), "Keras file " + where), where));
+}
+
+INNSPECT_KERAS_INLINE LoadReport load_h5_model(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                               const KerasH5File& file) {
     std::vector<std::string> notes;
-    std::optional<std::vector<Keras3Layer>> plan;
     if (file.has_model_config()) {
-        const ArchitectureReport arch = check_architecture(model, file);
+        const ArchitectureReport arch = check_h5_architecture(model, file);
         notes.push_back("architecture: " + std::to_string(arch.compared) + " layers match the model_config (Keras " +
                         arch.class_name + " '" + arch.model_name + "')");
         for (const auto& n : arch.notes) notes.push_back("architecture: " + n);
@@ -214,22 +319,31 @@ LoadReport load_keras_model(Model& model, const KerasH5File& file) {
         notes.push_back("architecture: not checked, the file has no model_config (written by " +
                         std::string(to_string(file.layout())) + ")");
     }
-    LoadReport rep = load_keras_weights(model, file);
+    LoadReport rep;
+    stage_file(cpp, 0, cpp.size(), file, nullptr, rep);
+    commit(cpp, 0, cpp.size(), rep);
     rep.notes.insert(rep.notes.end(), notes.begin(), notes.end());
     return rep;
 }
 
 #if defined(INNSPECT_KERAS3)
-/// Loads a `.keras` archive into `model`: the architecture check against its config.json, then
-/// its model.weights.h5 (matched through the config, see load_keras_weights()). On any
-/// exception the model is unchanged.
-template <class Model>
-LoadReport load_keras_model(Model& model, const KerasArchive& archive) {
+INNSPECT_KERAS_INLINE ArchitectureReport check_archive_architecture(const CppArchitecture& model,
+                                                                    const KerasArchive& archive) {
+    const std::string where = "'" + archive.path().string() + "'";
+    return checked(compare_architecture(
+        model, parse_keras_model_config(archive.config_json(), "Keras archive " + where + ", config.json"), where));
+}
+
+INNSPECT_KERAS_INLINE LoadReport load_archive_model(std::vector<cpp_layer>& cpp, const CppArchitecture& model,
+                                                    const KerasArchive& archive) {
     const auto config = parse_keras_model_config(archive.config_json(),
                                                  "Keras archive '" + archive.path().string() + "', config.json");
-    const ArchitectureReport arch = check_architecture(model, config, "'" + archive.path().string() + "'");
+    const ArchitectureReport arch = checked(compare_architecture(model, config, "'" + archive.path().string() + "'"));
     const KerasH5File weights = archive.weights();
-    LoadReport rep = load_keras_weights(model, weights, keras3_plan(config));
+    const auto plan = keras3_plan(config);
+    LoadReport rep;
+    stage_file(cpp, 0, cpp.size(), weights, &plan, rep);
+    commit(cpp, 0, cpp.size(), rep);
     rep.notes.push_back("architecture: " + std::to_string(arch.compared) + " layers match the config.json (Keras " +
                         arch.class_name + " '" + arch.model_name + "')");
     for (const auto& n : arch.notes) rep.notes.push_back("architecture: " + n);
@@ -237,44 +351,9 @@ LoadReport load_keras_model(Model& model, const KerasArchive& archive) {
 }
 #endif
 
-/// Loads the Keras file at `path` into `model`, whatever its kind (recognised by its content):
-/// a Keras 2 or Keras 3 legacy `.h5`, a Keras 3 `.weights.h5`, a `.keras` archive (with
-/// INNSPECT_KERAS3). A file with a config is checked against the model first (architecture_error
-/// listing every difference); then its weights are loaded. On any exception the model is unchanged.
-template <class Model>
-LoadReport load_keras_model(Model& model, const std::filesystem::path& path, const ReadLimits& limits = {}) {
-    std::vector<detail::keras_source> files;
-    files.push_back(detail::open_keras_source(path, limits));
-    return detail::load_keras_sources(model, files);
-}
-
-/// Several files, one model (an encoder file and a decoder file): each file holds the next part
-/// of `model` — from where the previous file's part ended to the last C++ layer its config (or,
-/// without one, its weights) names; the last file's part runs to the end. The first file's input
-/// is the model input, a later file's input the output of the layer before its part. Every
-/// file's architecture is checked against its part (one architecture_error listing every
-/// difference, each line starting with the file), then every file's weights are staged, then
-/// written: on any exception the model is unchanged. Every message names the file and the layer.
-template <class Model>
-LoadReport load_keras_model(Model& model, const std::vector<std::filesystem::path>& paths, const ReadLimits& limits = {}) {
-    std::vector<detail::keras_source> files;
-    for (const auto& p : paths) files.push_back(detail::open_keras_source(p, limits));
-    return detail::load_keras_sources(model, files);
-}
-
-template <class Model>
-LoadReport load_keras_model(Model& model, std::initializer_list<std::filesystem::path> paths, const ReadLimits& limits = {}) {
-    return load_keras_model(model, std::vector<std::filesystem::path>(paths), limits);
-}
-
-template <class Model>
-ArchitectureReport check_architecture(const Model& model, const std::filesystem::path& path) {
-    const auto s = detail::open_keras_source(path, {});
-    if (!s.config) throw io_error("Keras file '" + path.string() + "' has no model_config: " + s.no_config +
-                                  "; there is no architecture to check");
-    return check_architecture(model, *s.config, s.config_source);
-}
-
 }  // inline namespace
+}  // namespace detail
+#endif
+
 #undef INNSPECT_KERAS_FILES_NS
 }  // namespace innspect::io

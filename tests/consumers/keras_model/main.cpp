@@ -7,6 +7,16 @@
 
 #include <innspect/io/keras_model.hpp>
 
+#if defined(CONSUMER_KERAS_COMPILED)
+#  if !defined(INNSPECT_KERAS_COMPILED)
+#    error "innspect::keras_compiled did not define INNSPECT_KERAS_COMPILED"
+#  endif
+// What the compiled mode saves: io/keras_model.hpp no longer brings the JSON parser.
+#  if defined(NLOHMANN_JSON_VERSION_MAJOR)
+#    error "with INNSPECT_KERAS_COMPILED, io/keras_model.hpp should not include nlohmann/json.hpp"
+#  endif
+#endif
+
 int main() {
     app::Seed90<float> net;
     const auto rep = innspect::io::load_keras_model(net, CONSUMER_KERAS_FILE);
