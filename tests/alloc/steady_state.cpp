@@ -14,6 +14,7 @@
 
 #include "alloc_counter.hpp"
 #include "connectome/seed_model.hpp"
+#include "support/model_checks.hpp"
 #include "support/test_support.hpp"
 
 using namespace innspect;
@@ -27,17 +28,11 @@ using Conv = Model<T, Input<12, 12, 3>, Conv2D<"c1", 8, Kernel<3, 3>, Elu, Strid
                    BatchNormalization<"bn">, Conv2DTranspose<"up", 4, Kernel<3, 3>, Selu, Strides<2, 2>, Padding::same>,
                    Flatten<"f">, Dense<"head", 37, Softmax>>;
 
+/// test::randomize with its own seeded generator.
 template <class M>
 void randomize(M& m, std::uint64_t seed) {
     test::Rng rng(seed);
-    m.for_each_layer([&](auto& l) {
-        for (auto& w : l.weights()) {
-            std::int64_t n = 1;
-            for (auto d : w.shape) n *= d;
-            for (std::int64_t i = 0; i < n; ++i)
-                w.data[i] = static_cast<typename M::scalar>(0.2 * rng.normal() + (w.role == "moving_variance" ? 1.5 : 0.0));
-        }
-    });
+    test::randomize(m, rng);
 }
 
 template <class T>

@@ -15,6 +15,7 @@
 
 #include <innspect/innspect.hpp>
 
+#include "support/model_checks.hpp"
 #include "support/test_support.hpp"
 
 using namespace innspect;
@@ -22,16 +23,11 @@ namespace t = innspect::test;
 
 namespace {
 
+/// test::randomize with its own seeded generator.
 template <class M>
 void randomize(M& m, std::uint64_t seed) {
-    t::Rng rng(seed);
-    m.for_each_layer([&](auto& l) {
-        for (auto& w : l.weights()) {
-            std::int64_t n = 1;
-            for (auto d : w.shape) n *= d;
-            for (std::int64_t i = 0; i < n; ++i) w.data[i] = static_cast<typename M::scalar>(rng.normal() * 0.5);
-        }
-    });
+    test::Rng rng(seed);
+    test::randomize(m, rng);
 }
 
 template <class T>
