@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+source scripts/release_flags.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$INNSPECT_RELEASE_FLAGS"
 cmake --build build --parallel "$(nproc)" --target innspect-connectome
 
 demo=build/examples/connectome/innspect-connectome
