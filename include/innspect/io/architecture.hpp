@@ -359,6 +359,7 @@ inline ArchitectureReport checked(ArchitectureReport rep) {
 /// Compares a C++ model's description (io::cpp_architecture<Model>()) with a parsed model_config,
 /// without throwing; `part`: only those C++ layers (one of several files). Model-independent:
 /// compiled once with INNSPECT_KERAS_COMPILED (io/keras_compiled.hpp).
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE ArchitectureReport compare_architecture(const CppArchitecture& model, const KerasModelConfig& config,
                                                               std::string source = "model_config", ModelPart part = {});
 
@@ -377,7 +378,10 @@ ArchitectureReport check_architecture(const Model&, const KerasModelConfig& conf
     return detail::checked(compare_architecture<Model>(config, std::move(source), part));
 }
 
+}  // inline namespace INNSPECT_KERAS_MODE_NS
+
 #if INNSPECT_KERAS_DEFINITIONS
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE ArchitectureReport compare_architecture(const CppArchitecture& model, const KerasModelConfig& config,
                                                               std::string source, ModelPart part) {
     using namespace detail;
@@ -491,6 +495,7 @@ INNSPECT_KERAS_INLINE ArchitectureReport compare_architecture(const CppArchitect
     }
     return rep;
 }
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 #endif
 
 }  // namespace innspect::io

@@ -23,9 +23,15 @@
 
 #if defined(INNSPECT_KERAS_COMPILED)
 #define INNSPECT_KERAS_INLINE
+#define INNSPECT_KERAS_MODE_NS compiled
 #else
 #define INNSPECT_KERAS_INLINE inline
+#define INNSPECT_KERAS_MODE_NS header_only
 #endif
+// The entry points live in `inline namespace INNSPECT_KERAS_MODE_NS`: a program whose translation
+// units disagree (some link innspect::keras_compiled, some not) calls two distinct sets of
+// functions, each consistent, instead of one function defined inline in some units and out of line
+// in the library (an ODR violation the linker would resolve silently).
 
 // The bodies are seen by header-only users and by the library's own source, which defines
 // INNSPECT_KERAS_COMPILING before it includes the headers.

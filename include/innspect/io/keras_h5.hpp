@@ -1382,13 +1382,18 @@ inline void keras3_sources(const KerasH5File& file, const std::vector<Keras3Laye
 /// Checks the file's arrays for cpp[begin, end) and stages their values; writes nothing.
 /// `plan`: Keras 3 layouts, the model's layers by class (from its config); nullptr: Keras 2
 /// layouts, or Keras 3 without a config (then the C++ layers are the plan, one flat model).
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end,
                                       const KerasH5File& file, const std::vector<Keras3Layer>* plan, LoadReport& report);
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 
 /// Writes the staged values of cpp[begin, end) into the model.
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report);
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 
 #if INNSPECT_KERAS_DEFINITIONS
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end,
                                       const KerasH5File& file, const std::vector<Keras3Layer>* plan, LoadReport& report) {
     std::map<std::string, std::size_t, std::less<>> cpp_index;
@@ -1464,7 +1469,9 @@ INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t b
         }
     }
 }
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report) {
     for (std::size_t i = begin; i < end; ++i) {
         auto& layer = cpp[i];
@@ -1478,10 +1485,12 @@ INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin
         report.loaded.push_back(layer.name);
     }
 }
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 #endif
 
 }  // namespace detail
 
+inline namespace INNSPECT_KERAS_MODE_NS {  // the templates call the mode's entry points
 /// Copies the weights of a Keras HDF5 weight file into `model` (contract in the file comment).
 ///
 /// Keras 2 layouts (and Keras 3's legacy `.h5`), matching by name (not by position, so extra
@@ -1543,4 +1552,5 @@ LoadReport load_keras_weights(Model& model, const std::filesystem::path& path, c
     return load_keras_weights(model, file);
 }
 
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 }  // namespace innspect::io

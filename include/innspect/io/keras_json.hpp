@@ -300,14 +300,19 @@ inline constexpr int max_model_config_depth = 256;
 /// Parses a model_config JSON document; `where` names its origin in error messages. Throws
 /// io_error (naming `where`) if it is not JSON, nests deeper than max_model_config_depth, or is
 /// not a Keras model configuration.
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE KerasModelConfig parse_keras_model_config(std::string_view json_text,
                                                                  const std::string& where = "model_config");
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 
 /// How a Keras 3 weight file addresses the layers of `config` (see Keras3Layer): the model's
 /// layers by class, in its order, nested models with theirs.
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config);
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 
 #if INNSPECT_KERAS_DEFINITIONS
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE KerasModelConfig parse_keras_model_config(std::string_view json_text, const std::string& where) {
     detail::json doc;
     // Refused while parsing, before anything walks the document: every later step (nested models,
@@ -333,6 +338,7 @@ INNSPECT_KERAS_INLINE KerasModelConfig parse_keras_model_config(std::string_view
     detail::ConfigFlattener(out, where).model(out.class_name, config, {""}, "");
     return out;
 }
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 
 namespace detail {
 
@@ -377,9 +383,11 @@ inline std::vector<Keras3Layer> keras3_members(const KerasModelConfig& config, c
 
 }  // namespace detail
 
+inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE std::vector<Keras3Layer> keras3_plan(const KerasModelConfig& config) {
     return detail::keras3_members(config, "");
 }
+}  // inline namespace INNSPECT_KERAS_MODE_NS
 #endif
 
 }  // namespace innspect::io

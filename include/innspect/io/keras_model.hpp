@@ -50,11 +50,17 @@ namespace innspect::io {
 // What a file is opened as depends on INNSPECT_KERAS3 (a zip is read or refused), so the functions
 // here live in an inline namespace named for it: a program whose translation units disagree (one
 // links innspect::keras3, another not) gets two distinct sets of functions, not one inline
-// function with two bodies (an ODR violation the linker would resolve silently either way). With
-// the compiled library (INNSPECT_KERAS_COMPILED) a program built the other way than the library
-// names functions the library does not have: it fails to link.
-#if defined(INNSPECT_KERAS3)
+// function with two bodies (an ODR violation the linker would resolve silently either way). The
+// name also says whether the compiled library (INNSPECT_KERAS_COMPILED) provides them, for the same
+// reason; a program built the other way than the library names functions the library does not
+// have: it fails to link. (One inline namespace for both facts: a second one nested in it would
+// make io/keras_compiled.hpp's INNSPECT_KERAS_MODE_NS, opened directly in io, ambiguous.)
+#if defined(INNSPECT_KERAS3) && defined(INNSPECT_KERAS_COMPILED)
+#  define INNSPECT_KERAS_FILES_NS compiled_with_keras_archives
+#elif defined(INNSPECT_KERAS3)
 #  define INNSPECT_KERAS_FILES_NS with_keras_archives
+#elif defined(INNSPECT_KERAS_COMPILED)
+#  define INNSPECT_KERAS_FILES_NS compiled_without_keras_archives
 #else
 #  define INNSPECT_KERAS_FILES_NS without_keras_archives
 #endif
@@ -85,7 +91,7 @@ INNSPECT_KERAS_INLINE LoadReport load_archive_model(std::vector<cpp_layer>& cpp,
                                                     const KerasArchive& archive);
 #endif
 
-}  // inline namespace
+}  // inline namespace INNSPECT_KERAS_FILES_NS
 }  // namespace detail
 
 inline namespace INNSPECT_KERAS_FILES_NS {
@@ -132,7 +138,8 @@ LoadReport load_keras_model(Model& model, const KerasArchive& archive) {
 /// listing every difference); then its weights are loaded. On any exception the model is unchanged.
 template <class Model>
 LoadReport load_keras_model(Model& model, const std::filesystem::path& path, const ReadLimits& limits = {}) {
-    return load_keras_model(model, std::vector<std::filesystem::path>{path}, limits);
+    auto cpp = detail::collect_cpp_layers(model);
+    return detail::load_keras_files(cpp, cpp_architecture<Model>(), {path}, limits);
 }
 
 /// Several files, one model (an encoder file and a decoder file): each file holds the next part
@@ -150,7 +157,8 @@ LoadReport load_keras_model(Model& model, const std::vector<std::filesystem::pat
 
 template <class Model>
 LoadReport load_keras_model(Model& model, std::initializer_list<std::filesystem::path> paths, const ReadLimits& limits = {}) {
-    return load_keras_model(model, std::vector<std::filesystem::path>(paths), limits);
+    auto cpp = detail::collect_cpp_layers(model);
+    return detail::load_keras_files(cpp, cpp_architecture<Model>(), std::vector<std::filesystem::path>(paths), limits);
 }
 
 template <class Model>
@@ -158,7 +166,7 @@ ArchitectureReport check_architecture(const Model&, const std::filesystem::path&
     return detail::check_file_architecture(cpp_architecture<Model>(), path);
 }
 
-}  // inline namespace
+}  // inline namespace INNSPECT_KERAS_FILES_NS
 
 #if INNSPECT_KERAS_DEFINITIONS
 namespace detail {
@@ -351,7 +359,7 @@ INNSPECT_KERAS_INLINE LoadReport load_archive_model(std::vector<cpp_layer>& cpp,
 }
 #endif
 
-}  // inline namespace
+}  // inline namespace INNSPECT_KERAS_FILES_NS
 }  // namespace detail
 #endif
 

@@ -17,6 +17,17 @@
 #  endif
 #endif
 
+#if defined(CONSUMER_KERAS_MIXED)
+// header_only_part.cpp, built header-only, and this unit, built against the compiled library, in one
+// program: both load the file and parse a config, each with its own set of entry points.
+#  include <string>
+
+#  include <innspect/io/keras_json.hpp>
+
+float header_only_prediction(const char* path, std::size_t& loaded_layers);
+std::string header_only_config_name(const std::string& json);
+#endif
+
 int main() {
     app::Seed90<float> net;
     const auto rep = innspect::io::load_keras_model(net, CONSUMER_KERAS_FILE);
@@ -24,5 +35,16 @@ int main() {
     innspect::Batch<float> x = innspect::Batch<float>::Constant(1, 90 * 90, 0.1f);
     const auto p = net.forward(x).output("output");
     std::printf("p = (%g, %g)\n", static_cast<double>(p(0, 0)), static_cast<double>(p(0, 1)));
+#if defined(CONSUMER_KERAS_MIXED)
+    std::size_t header_only_loaded = 0;
+    const float q = header_only_prediction(CONSUMER_KERAS_FILE, header_only_loaded);
+    const std::string json = R"({"class_name": "Sequential", "config": {"name": "mixed", "layers": [
+        {"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [null, 4]}}]}})";
+    const std::string a = innspect::io::parse_keras_model_config(json).name;
+    const std::string b = header_only_config_name(json);
+    std::printf("mixed: header-only part p0 = %g, %zu layers loaded (compiled: %zu); config names '%s', '%s'\n",
+                static_cast<double>(q), header_only_loaded, rep.loaded.size(), a.c_str(), b.c_str());
+    if (q != p(0, 0) || header_only_loaded != rep.loaded.size() || a != "mixed" || b != "mixed") return 1;
+#endif
     return std::abs(p.sum() - 1.0f) < 1e-5f ? 0 : 1;
 }
