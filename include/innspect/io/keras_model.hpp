@@ -192,9 +192,15 @@ inline keras_source open_keras_source(const std::filesystem::path& path, const R
         s.weights.emplace(archive.weights());
         return s;
 #else
+#  if defined(INNSPECT_KERAS_COMPILED)
+        throw io_error("Keras file '" + path.string() + "' is a zip archive (a Keras 3 .keras file): the "
+                       "innspect::keras_compiled library this program uses was built without .keras support; "
+                       "build innspect with libzip (Debian: libzip-dev) so that it has innspect::keras3");
+#  else
         throw io_error("Keras file '" + path.string() + "' is a zip archive (a Keras 3 .keras file): this build reads "
                        "none; link innspect::keras3 (libzip) or define INNSPECT_KERAS3 and include "
                        "innspect/io/keras_archive.hpp");
+#  endif
 #endif
     }
     s.weights.emplace(path, limits);
