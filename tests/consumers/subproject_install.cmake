@@ -1,0 +1,42 @@
+# consumer.add_subdirectory_install's test: installs the consumer's build tree (innspect's install
+# rules, as a sub-project with INNSPECT_INSTALL=ON) into PREFIX and checks that the package is whole:
+# every file its innspect::keras_compiled names is there.
+#   cmake -DBUILD_DIR=<consumer build> -DPREFIX=<dir> [-DWITH_KERAS_COMPILED=1] -P subproject_install.cmake
+cmake_minimum_required(VERSION 3.20)
+foreach(var BUILD_DIR PREFIX)
+  if(NOT ${var})
+    message(FATAL_ERROR "subproject_install.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+file(REMOVE_RECURSE "${PREFIX}")
+execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install of the sub-project failed (${rc})")
+endif()
+if(NOT EXISTS "${PREFIX}/share/cmake/innspect/innspectConfig.cmake")
+  message(FATAL_ERROR "the sub-project's install lacks share/cmake/innspect/innspectConfig.cmake")
+endif()
+
+if(WITH_KERAS_COMPILED)
+  # The exported target's per-configuration file names the library as ${_IMPORT_PREFIX}/<libdir>/...
+  file(GLOB target_files "${PREFIX}/share/cmake/innspect/innspectKerasCompiledTargets-*.cmake")
+  if(NOT target_files)
+    message(FATAL_ERROR "the sub-project's install lacks innspectKerasCompiledTargets-<config>.cmake")
+  endif()
+  foreach(f IN LISTS target_files)
+    file(STRINGS "${f}" lines REGEX "\\\$\\{_IMPORT_PREFIX\\}/[^\"]*\\.a")
+    string(REGEX MATCHALL "\\\$\\{_IMPORT_PREFIX\\}/[^\" ]*\\.a" libs "${lines}")
+    if(NOT libs)
+      message(FATAL_ERROR "${f} names no static library")
+    endif()
+    foreach(lib IN LISTS libs)
+      string(REPLACE "\${_IMPORT_PREFIX}" "${PREFIX}" lib "${lib}")
+      if(NOT EXISTS "${lib}")
+        message(FATAL_ERROR "the installed package names ${lib}, which was not installed")
+      endif()
+      message(STATUS "installed: ${lib}")
+    endforeach()
+  endforeach()
+endif()
+message(STATUS "the sub-project installed innspect into ${PREFIX}")
