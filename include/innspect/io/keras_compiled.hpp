@@ -32,6 +32,11 @@
 // units disagree (some link innspect::keras_compiled, some not) calls two distinct sets of
 // functions, each consistent, instead of one function defined inline in some units and out of line
 // in the library (an ODR violation the linker would resolve silently).
+//
+// The library's target also records the nlohmann-json version and JSON_DIAGNOSTICS setting it was
+// built with (INNSPECT_KERAS_COMPILED_JSON_VERSION / _JSON_DIAGNOSTICS); io/keras_json.hpp, where
+// the json values it shares with its users are declared, compares them after including
+// nlohmann-json (this header may come first, before nlohmann-json is seen, so it cannot).
 
 // The bodies are seen by header-only users and by the library's own source, which defines
 // INNSPECT_KERAS_COMPILING before it includes the headers.

@@ -44,6 +44,26 @@
 #include "innspect/io/keras3_layer.hpp"
 #include "innspect/io/keras_compiled.hpp"
 
+// The compiled library (innspect::keras_compiled) hands nlohmann::json values to its users (in
+// KerasLayerConfig below), but its functions' names do not say which json they mean: a program
+// built against another nlohmann-json version, or with another JSON_DIAGNOSTICS setting (which
+// changes every json value's layout), would link and then misread them. The library's target
+// records both as it was built (INNSPECT_KERAS_COMPILED_JSON_VERSION = major·10000 + minor·100 +
+// patch, INNSPECT_KERAS_COMPILED_JSON_DIAGNOSTICS = 0 or 1; CMakeLists.txt) and every translation
+// unit that sees these types, the library's own included, checks them here: a mismatch is a
+// compile error naming the setting, not a crash. Header-only users define neither macro.
+#if defined(INNSPECT_KERAS_COMPILED) && defined(INNSPECT_KERAS_COMPILED_JSON_VERSION)
+#  if NLOHMANN_JSON_VERSION_MAJOR * 10000 + NLOHMANN_JSON_VERSION_MINOR * 100 + NLOHMANN_JSON_VERSION_PATCH != \
+      INNSPECT_KERAS_COMPILED_JSON_VERSION
+#    error "innspect::keras_compiled was built with another nlohmann-json version than the one this translation unit includes (compare NLOHMANN_JSON_VERSION_MAJOR/MINOR/PATCH with INNSPECT_KERAS_COMPILED_JSON_VERSION): build the program against the nlohmann-json innspect was built with"
+#  endif
+#endif
+#if defined(INNSPECT_KERAS_COMPILED) && defined(INNSPECT_KERAS_COMPILED_JSON_DIAGNOSTICS)
+#  if (defined(JSON_DIAGNOSTICS) && JSON_DIAGNOSTICS) != (INNSPECT_KERAS_COMPILED_JSON_DIAGNOSTICS != 0)
+#    error "innspect::keras_compiled was built with another JSON_DIAGNOSTICS setting than this translation unit (compare JSON_DIAGNOSTICS with INNSPECT_KERAS_COMPILED_JSON_DIAGNOSTICS): nlohmann::json values differ between the two; build the program with the library's setting"
+#  endif
+#endif
+
 namespace innspect::io {
 
 /// One layer of a Keras model_config, after nested models are flattened.
