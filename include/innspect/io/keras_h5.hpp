@@ -1387,7 +1387,8 @@ INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t b
                                       const KerasH5File& file, const std::vector<Keras3Layer>* plan, LoadReport& report);
 }  // inline namespace INNSPECT_KERAS_MODE_NS
 
-/// Writes the staged values of cpp[begin, end) into the model.
+/// Writes the staged values of cpp[begin, end) into the model: all of them, or (on bad_alloc)
+/// none.
 inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report);
 }  // inline namespace INNSPECT_KERAS_MODE_NS
@@ -1473,17 +1474,21 @@ INNSPECT_KERAS_INLINE void stage_file(std::vector<cpp_layer>& cpp, std::size_t b
 
 inline namespace INNSPECT_KERAS_MODE_NS {
 INNSPECT_KERAS_INLINE void commit(std::vector<cpp_layer>& cpp, std::size_t begin, std::size_t end, LoadReport& report) {
+    // Whatever can throw (the names' strings, the report's room for them: bad_alloc) happens
+    // before the first weight is written, so the model gets every staged array or none.
+    std::vector<std::string> names;
+    for (std::size_t i = begin; i < end; ++i)
+        if (!cpp[i].weights.empty()) names.push_back(cpp[i].name);
+    report.loaded.reserve(report.loaded.size() + names.size());
     for (std::size_t i = begin; i < end; ++i) {
-        auto& layer = cpp[i];
-        if (layer.weights.empty()) continue;
-        for (auto& w : layer.weights) {
+        for (auto& w : cpp[i].weights) {
             if (w.f32 != nullptr) std::copy(w.staged_f32.begin(), w.staged_f32.end(), w.f32);
             if (w.f64 != nullptr) std::copy(w.staged_f64.begin(), w.staged_f64.end(), w.f64);
             report.values += w.f32 != nullptr ? w.staged_f32.size() : w.staged_f64.size();
             ++report.arrays;
         }
-        report.loaded.push_back(layer.name);
     }
+    for (auto& name : names) report.loaded.push_back(std::move(name));  // reserved: no throw
 }
 }  // inline namespace INNSPECT_KERAS_MODE_NS
 #endif

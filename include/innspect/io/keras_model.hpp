@@ -292,7 +292,8 @@ inline LoadReport load_keras_sources(std::vector<cpp_layer>& cpp, const CppArchi
         for (const auto& nt : part.notes) report.notes.push_back(prefix + nt);
         for (const auto& e : part.extra) report.extra.push_back(prefix + e);
     }
-    for (const auto& p : parts) commit(cpp, p.begin, p.end, report);
+    // The parts are [0, n) in order: one commit, so that a failure writes nothing of any file.
+    commit(cpp, 0, n, report);
     report.notes.insert(report.notes.end(), notes.begin(), notes.end());
     return report;
 }
