@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             total += l.name.size() + l.class_name.size() + l.nested_in.size() + l.config.size();
             for (const auto& s : l.inputs) total += s.size();
         }
-        static volatile std::size_t sink;
+        [[maybe_unused]] static volatile std::size_t sink;  // clang: "set but not used"
         sink = total;
     } catch (const innspect::error&) {
     } catch (const std::exception& e) {
