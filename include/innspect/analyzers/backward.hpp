@@ -9,37 +9,68 @@
 /// and the sums are taken in one fixed order (readers in reverse declaration order).
 
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <vector>
 #include <utility>
 
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/analyzers/tasks.hpp"
 #include "innspect/core/rule_context.hpp"
 #include "innspect/core/trace.hpp"
 #include "innspect/targets/target.hpp"
 
 namespace innspect::detail {
 
-/// Gradient through a layer's core (pre-activation → input). Layers whose Jacobian depends on
-/// their input (max pooling) provide `backward(x, g)`; the others `backward_linear(g)`. A layer
-/// that re-runs its forward pass (a recurrent cell) also takes the analyzer's `cache` for it,
-/// when there is one, to keep its buffers across calls.
+/// Gradient through a layer's core (pre-activation → input), into `out` (kept by the caller).
+/// Layers whose Jacobian depends on their input (max pooling) provide `backward(x, g)`; the others
+/// `backward_linear(g)`, or `backward_linear_into(g, out)` to write into `out` without allocating.
+/// A layer that re-runs its forward pass (a recurrent cell) also takes the analyzer's `cache` for
+/// it, when there is one, to keep its buffers across calls.
 template <class L, class T>
-Batch<T> core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T>* cache = nullptr) {
+void core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T>* cache, Batch<T>& out) {
     if constexpr (requires { layer.backward(x, g, *cache); }) {
-        if (cache) return layer.backward(x, g, *cache);
+        if (cache) {
+            out = layer.backward(x, g, *cache);
+            return;
+        }
     }
     if constexpr (requires { layer.backward(x, g); })
-        return layer.backward(x, g);
+        out = layer.backward(x, g);
+    else if constexpr (requires { layer.backward_linear_into(g, out); })
+        layer.backward_linear_into(g, out);
     else
-        return layer.backward_linear(g);
+        out = layer.backward_linear(g);
 }
 
-/// Keras shape of what the walk ends at: the model input or the stop layer's output.
-inline std::vector<std::int64_t> end_shape(std::span<const LayerInfo> layers, int stop) {
-    if (stop >= 0) return layers[static_cast<std::size_t>(stop)].output_keras_shape();
+/// The same as a new matrix.
+template <class L, class T>
+Batch<T> core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T>* cache = nullptr) {
+    Batch<T> out;
+    core_vjp(layer, x, g, cache, out);
+    return out;
+}
+
+/// Keras shape of what the walk ends at: the model input or the stop layer's output, into `s`
+/// (its capacity reused).
+inline void end_shape(std::span<const LayerInfo> layers, int stop, std::vector<std::int64_t>& s) {
+    const auto set = [&s](int rank, std::int64_t h, std::int64_t w, std::int64_t c) {
+        if (rank == 1) s.assign({c});
+        else if (rank == 2) s.assign({w, c});
+        else s.assign({h, w, c});
+    };
+    s.clear();
+    if (stop >= 0) {
+        const LayerInfo& l = layers[static_cast<std::size_t>(stop)];
+        return set(l.out_rank, l.out_h, l.out_w, l.out_c);
+    }
     for (const auto& l : layers)
-        if (l.parent < 0) return l.input_keras_shape();  // a merge's first shape is its first input's
-    return {};
+        if (l.parent < 0) return set(l.in_rank, l.in_h, l.in_w, l.in_c);  // a merge's first shape is its first input's
+}
+inline std::vector<std::int64_t> end_shape(std::span<const LayerInfo> layers, int stop) {
+    std::vector<std::int64_t> s;
+    end_shape(layers, stop, s);
+    return s;
 }
 
 /// A target bound to a trace.
@@ -54,14 +85,26 @@ struct ResolvedTarget {
     bool error = false;  ///< the reconstruction error E (targets/target.hpp)
     Batch<T> input;      ///< the error target: x, the model input
 
-    /// Σ_j m_j z_j per row; the error target: E = Σ d ⊙ x̂ − Σ d ⊙ x.
-    Vector<T> score() const {
-        Vector<T> s = weights.cwiseProduct(explained).rowwise().sum();
+    /// Σ_j m_j z_j per row; the error target: E = Σ d ⊙ x̂ − Σ d ⊙ x. Into `s`.
+    void score(Vector<T>& s) const {
+        s = weights.cwiseProduct(explained).rowwise().sum();
         if (error) s -= weights.cwiseProduct(input).rowwise().sum();
+    }
+    Vector<T> score() const {
+        Vector<T> s;
+        score(s);
         return s;
     }
-    /// R⁰ = m ⊙ z, or R as given.
-    Batch<T> initial_relevance() const { return given_relevance ? weights : Batch<T>(weights.cwiseProduct(explained)); }
+    /// R⁰ = m ⊙ z, or R as given. Into `r`.
+    void initial_relevance(Batch<T>& r) const {
+        if (given_relevance) r = weights;
+        else r = weights.cwiseProduct(explained);
+    }
+    Batch<T> initial_relevance() const {
+        Batch<T> r;
+        initial_relevance(r);
+        return r;
+    }
     /// The error target's input term of LRP, R_direct = −d ⊙ x.
     Batch<T> direct_relevance() const { return -weights.cwiseProduct(input); }
     /// Where a gradient starts: m, or ∂E/∂x̂ = 2d for the error target.
@@ -70,9 +113,10 @@ struct ResolvedTarget {
     Batch<T> direct_gradient() const { return T(-2) * weights; }
 };
 
+/// `t` bound to `trace`, into `r` (its buffers reused: no allocation once they have the batch's
+/// size, except for the reconstruction-error target's shape check).
 template <class T>
-ResolvedTarget<T> resolve(const Trace<T>& trace, const Target<T>& t) {
-    ResolvedTarget<T> r;
+void resolve(const Trace<T>& trace, const Target<T>& t, ResolvedTarget<T>& r) {
     r.tap = trace.index_of(t.layer);
     r.stop = t.stop_at.empty() ? -1 : trace.index_of(t.stop_at);
     const LayerInfo& tap = trace.layers[static_cast<std::size_t>(r.tap)];
@@ -84,15 +128,22 @@ ResolvedTarget<T> resolve(const Trace<T>& trace, const Target<T>& t) {
             throw shape_error("reconstruction error at " + describe(tap) + ": the reconstruction must have the input's shape " +
                               shape_string(in) + ", it has " + shape_string(out));
         r.seed_at_pre = false;  // E is of the output x̂, activation kept
+        r.given_relevance = false;
         r.explained = trace.output(r.tap);
         r.input = trace.input;
-        r.weights = selection_weights(t.selection, r.explained, tap).cwiseProduct(r.explained - trace.input);
-        return r;
+        selection_weights(t.selection, r.explained, tap, r.weights);
+        r.weights.array() *= (r.explained - trace.input).array();
+        return;
     }
     r.seed_at_pre = t.strip_activation;
     r.explained = t.strip_activation ? trace.pre_activation(r.tap) : trace.output(r.tap);
-    r.weights = selection_weights(t.selection, r.explained, tap);
+    selection_weights(t.selection, r.explained, tap, r.weights);
     r.given_relevance = t.selection.kind == Selection<T>::Kind::relevance;
+}
+template <class T>
+ResolvedTarget<T> resolve(const Trace<T>& trace, const Target<T>& t) {
+    ResolvedTarget<T> r;
+    resolve(trace, t, r);
     return r;
 }
 
@@ -116,15 +167,25 @@ struct WalkExtras {
     double bypassed = 0;
 };
 
+/// The walk's buffers, kept across walks by an analyzer's workspace (fresh for a one-off walk):
+/// once they have the batch's sizes, a walk allocates none of its own.
+template <class T>
+struct WalkBuffers {
+    std::vector<bool> path, needed;  ///< the layers visited (backward_path) and its scratch
+    std::vector<Batch<T>> at;        ///< at[i]: the sum of what layer i's readers handed back so far
+    std::vector<char> holds;         ///< holds[i]: at[i] has received a part in this walk
+    std::vector<Batch<T>> in;        ///< in[i]: what layer i's core step hands back at its input
+};
+
 /// The walk's bookkeeping, apart from the layers (one instantiation per scalar type, not per
 /// layer): what has reached each layer's output so far, and where what a layer hands back goes.
 template <class T>
 struct BackwardState {
     const Trace<T>& trace;
     const ResolvedTarget<T>& rt;
-    std::vector<bool> path;
-    std::vector<Batch<T>> at;  ///< at[i]: the sum of what layer i's readers handed back so far
-    Batch<T> end;              ///< what reached the input or the stop layer
+    WalkBuffers<T>& w;
+    Batch<T>& end;  ///< what reached the input or the stop layer (the caller's result)
+    bool holds_end;
     WalkExtras* extras;
 
     /// Splits `u` (at layer i's input; a merge's joined inputs) among the layers i read and adds
@@ -135,50 +196,143 @@ struct BackwardState {
             const Eigen::Index cols = p < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(p)].cols();
             const auto part = u.middleCols(offset, cols);
             offset += cols;
-            if (p == rt.stop) add(end, part);
-            else if (p >= 0 && path[static_cast<std::size_t>(p)]) add(at[static_cast<std::size_t>(p)], part);
+            const auto k = static_cast<std::size_t>(p);
+            if (p == rt.stop) add(end, holds_end, part);
+            else if (p >= 0 && w.path[k]) add(w.at[k], w.holds[k], part);
             else if (extras) extras->bypassed += static_cast<double>(part.sum());  // around the stop layer
         }
     }
-    Batch<T> result() {
-        if (end.size() == 0)
-            end = Batch<T>::Zero(trace.batch(), rt.stop < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(rt.stop)].cols());
-        return std::move(end);
+    /// Zeros at the end when nothing reached it.
+    void finish() {
+        if (!holds_end)
+            end.setZero(trace.batch(), rt.stop < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(rt.stop)].cols());
     }
 
 private:
-    template <class Part>
-    static void add(Batch<T>& dst, const Part& part) {
-        if (dst.size() == 0) dst = part;
+    template <class Flag, class Part>
+    static void add(Batch<T>& dst, Flag& holds, const Part& part) {
+        if (!holds) dst = part;
         else dst += part;
+        holds = 1;
     }
 };
 
-/// Walks from `rt.tap` back to the input or `rt.stop` (see backward_path). `activation(I, layer, v)`
-/// maps v at a layer's output to its pre-activation (skipped at the tap when the seed is the
-/// pre-activation); `core(I, layer, v)` maps v at the pre-activation to the layer's input (for a
-/// merge: its joined inputs). Returns the sum of what reached the end.
-template <class Model, class T, class ActivationStep, class CoreStep>
-Batch<T> walk_backward(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, Batch<T> v,
-                       ActivationStep&& activation, CoreStep&& core,
-                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, WalkExtras* extras = nullptr) {
+/// What an analyzer keeps between calls to explain without allocating in steady state: the forward
+/// trace, the resolved target and the walk's buffers. Buffers, not state: every call overwrites
+/// what it reads, so a copy of an analyzer (ExplainOptions::threads gives each worker one) starts
+/// with an empty workspace of its own. One analyzer per thread (README, "caches and threads").
+template <class T>
+struct Workspace {
+    Trace<T> trace;
+    ResolvedTarget<T> rt;
+    WalkBuffers<T> walk;
+    Batch<T> direct;  ///< the reconstruction-error target's input term
+
+    Workspace() = default;
+    Workspace(const Workspace&) {}
+    Workspace& operator=(const Workspace&) { return *this; }
+};
+
+/// Records `v` as the relevance at layer `name` in `keep`'s k-th entry (reusing its buffers).
+template <class T>
+void keep_layer(std::vector<LayerRelevance<T>>& keep, std::size_t& k, std::string_view name, const Batch<T>& v) {
+    if (k == keep.size()) keep.emplace_back();
+    keep[k].layer.assign(name);
+    keep[k].relevance = v;
+    ++k;
+}
+
+/// Walks from `rt.tap` back to the input or `rt.stop` (see backward_path), starting from `seed` at
+/// the tap. `activation(I, layer, v)` maps v at a layer's output to its pre-activation, in place
+/// (skipped at the tap when the seed is the pre-activation); `core(I, layer, v, out)` maps v at the
+/// pre-activation to the layer's input (for a merge: its joined inputs), into `out`. The sum of
+/// what reached the end goes into `result`. `keep`, when given, receives every visited layer's
+/// relevance (its entries reused, resized to the walk's). Buffers come from `w`: kept by the
+/// caller, a repeated walk with the same batch size allocates nothing of its own.
+template <class Model, class T, class Seed, class ActivationStep, class CoreStep>
+void walk_backward(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, WalkBuffers<T>& w,
+                   const Seed& seed, ActivationStep&& activation, CoreStep&& core,
+                   std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, Batch<T>& result,
+                   WalkExtras* extras = nullptr) {
+    std::size_t kept = 0;
     if (rt.tap == rt.stop) {
-        if (keep) keep->push_back({std::string(trace.layers[static_cast<std::size_t>(rt.tap)].name), v});
-        return v;
+        result = seed;
+        if (keep) {
+            keep_layer(*keep, kept, trace.layers[static_cast<std::size_t>(rt.tap)].name, result);
+            keep->resize(kept);
+        }
+        return;
     }
-    BackwardState<T> st{trace, rt, backward_path(trace.layers, rt.tap, rt.stop), std::vector<Batch<T>>(Model::size), {}, extras};
-    st.at[static_cast<std::size_t>(rt.tap)] = std::move(v);
+    backward_path(trace.layers, rt.tap, rt.stop, w.path, w.needed);
+    w.at.resize(Model::size);
+    w.in.resize(Model::size);
+    w.holds.assign(Model::size, 0);
+    BackwardState<T> st{trace, rt, w, result, false, extras};
+    w.at[static_cast<std::size_t>(rt.tap)] = seed;
+    w.holds[static_cast<std::size_t>(rt.tap)] = 1;
     model.for_each_backward([&](auto index, const auto& layer) {
         constexpr std::size_t i = decltype(index)::value;
-        if (!st.path[i]) return;
-        Batch<T> u = std::move(st.at[i]);
+        if (!w.path[i]) return;
+        Batch<T>& u = w.at[i];
+        if (!w.holds[i]) u.resize(0, 0);  // nothing reached it: empty, as a fresh walk would have it
         // The record is taken at the layer's output (for the tap with its activation stripped:
         // the seed at the pre-activation), where stop_at would return it.
-        if (keep) keep->push_back({std::string(layer.name), u});
+        if (keep) keep_layer(*keep, kept, layer.name, u);
         if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, u);
-        st.hand_back(i, core(index, layer, u));
+        core(index, layer, static_cast<const Batch<T>&>(u), w.in[i]);
+        st.hand_back(i, w.in[i]);
     });
-    return st.result();
+    if (keep) keep->resize(kept);
+    st.finish();
 }
+
+/// The `explain` overloads LRP and the gradient analyzers share, around the one each writes:
+/// `explain(trace, target, out, opt)`, the explanation from an existing forward pass into `out`
+/// (which also runs the batch in tasks when `opt` asks). Holds the model and the analyzer's
+/// workspace.
+template <class Derived, class Model>
+class ExplainInto : public ExplainByName<Derived, Model> {
+public:
+    using T = typename Model::scalar;
+    using ExplainByName<Derived, Model>::explain;
+
+    /// Forward pass on x, then the explanation of `target` (in tasks of rows, on threads, as `opt`
+    /// asks).
+    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
+        Explanation<T> e;
+        explain(x, target, e, opt);
+        return e;
+    }
+
+    /// The same into `out`, an existing explanation whose buffers are reused: the forward trace and
+    /// the backward walk's and rules' temporaries are the analyzer's own, kept across calls, so
+    /// after a first call with a batch size, a repeated call (same target, one task) makes no heap
+    /// allocation, and it gives what `explain(x, target, opt)` returns, bit for bit. Every field of
+    /// `out` is overwritten. Like every analyzer, one analyzer serves one thread at a time.
+    void explain(const Batch<T>& x, const Target<T>& target, Explanation<T>& out, ExplainOptions opt = {}) const {
+        if (several_tasks(opt, x.rows(), target)) {
+            out = explain_in_tasks(self(), x, target, opt);
+            return;
+        }
+        model_.forward(x, ws_.trace, target.layer);
+        self().explain(ws_.trace, target, out, opt);
+    }
+
+    /// The explanation of `target` from an existing forward pass.
+    Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
+        Explanation<T> e;
+        self().explain(trace, target, e, opt);
+        return e;
+    }
+
+protected:
+    explicit ExplainInto(const Model& model) : model_(model) {}
+
+    const Model& model_;
+    mutable Workspace<T> ws_;  ///< the forward trace and the walk's buffers, kept across calls
+
+private:
+    const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
 
 }  // namespace innspect::detail

@@ -29,12 +29,14 @@ enum class ReluMode { gradient, guided, deconvnet };
 
 namespace detail {
 
-/// ∂S/∂v at the end of the path (input or stop layer) for a resolved target. `caches`: one per
+/// ∂S/∂v at the end of the path (input or stop layer) for a resolved target, into `g`, with the
+/// walk's buffers from `w` (kept by the caller: no allocation in steady state). `caches`: one per
 /// layer of the model (the analyzer's, kept across calls), or null.
 template <class Model, class T>
-Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
-                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, ParamCache<T>* caches = nullptr) {
-    auto activation = [&](auto index, const auto& layer, Batch<T>& g) {
+void backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
+                   std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, ParamCache<T>* caches,
+                   WalkBuffers<T>& w, Batch<T>& g) {
+    auto activation = [&](auto index, const auto& layer, Batch<T>& v) {
         using L = std::remove_cvref_t<decltype(layer)>;
         using Act = typename L::activation;
         constexpr int i = static_cast<int>(decltype(index)::value);
@@ -42,24 +44,34 @@ Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const Resolved
             const Batch<T>& z = trace.pre_activation(i);
             if constexpr (std::is_same_v<Act, Relu>) {
                 if (mode == ReluMode::guided) {
-                    g = (z.array() > T(0) && g.array() > T(0)).select(g, T(0));
+                    v = (z.array() > T(0) && v.array() > T(0)).select(v, T(0));
                     return;
                 }
                 if (mode == ReluMode::deconvnet) {
-                    g = g.cwiseMax(T(0));
+                    v = v.cwiseMax(T(0));
                     return;
                 }
             }
-            Act::vjp(z, trace.output(i), g, L::output_shape::c);
+            Act::vjp(z, trace.output(i), v, L::output_shape::c);
         }
     };
-    auto core = [&](auto index, const auto& layer, const Batch<T>& g) {
+    auto core = [&](auto index, const auto& layer, const Batch<T>& v, Batch<T>& out) {
         constexpr int i = static_cast<int>(decltype(index)::value);
-        return core_vjp(layer, trace.input_of(i), g, caches ? &caches[i] : nullptr);
+        core_vjp(layer, trace.input_of(i), v, caches ? &caches[i] : nullptr, out);
     };
-    Batch<T> g = detail::walk_backward(model, trace, rt, rt.gradient_seed(), activation, core, keep);
-    if (rt.error && rt.stop < 0) g += rt.direct_gradient();  // ∂E/∂x = 2Jᵀd − 2d
+    if (rt.error) detail::walk_backward(model, trace, rt, w, T(2) * rt.weights, activation, core, keep, g);
+    else detail::walk_backward(model, trace, rt, w, rt.weights, activation, core, keep, g);
+    if (rt.error && rt.stop < 0) g += T(-2) * rt.weights;  // ∂E/∂x = 2Jᵀd − 2d
     if (!all_finite(g)) require_finite(g, "gradient");
+}
+
+/// The same as a new matrix, with buffers of its own.
+template <class Model, class T>
+Batch<T> backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
+                       std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, ParamCache<T>* caches = nullptr) {
+    WalkBuffers<T> w;
+    Batch<T> g;
+    backpropagate(model, trace, rt, mode, keep, caches, w, g);
     return g;
 }
 
@@ -69,13 +81,23 @@ const Batch<T>& end_value(const Trace<T>& trace, int stop) {
     return stop < 0 ? trace.input : trace.output(stop);
 }
 
+/// What a gradient explanation holds besides the attribution, into `e` (its buffers reused); the
+/// report is empty.
+template <class T>
+void start_explanation(const Trace<T>& trace, const ResolvedTarget<T>& rt, Explanation<T>& e) {
+    e.initial = rt.weights;
+    rt.score(e.score);
+    if (rt.stop < 0) e.at = "input";
+    else e.at = trace.layers[static_cast<std::size_t>(rt.stop)].name;
+    end_shape(trace.layers, rt.stop, e.shape);
+    e.report.initial = e.report.final = e.report.bypassed = e.report.direct = 0;
+    e.report.has_direct = false;
+    e.report.layers.clear();
+}
 template <class T>
 Explanation<T> start_explanation(const Trace<T>& trace, const ResolvedTarget<T>& rt) {
     Explanation<T> e;
-    e.initial = rt.weights;
-    e.score = rt.score();
-    e.at = rt.stop < 0 ? "input" : std::string(trace.layers[static_cast<std::size_t>(rt.stop)].name);
-    e.shape = end_shape(trace.layers, rt.stop);
+    start_explanation(trace, rt, e);
     return e;
 }
 
@@ -83,31 +105,35 @@ Explanation<T> start_explanation(const Trace<T>& trace, const ResolvedTarget<T>&
 
 /// Plain gradient (mode gradient), guided backprop or deconvnet, optionally times the input.
 template <class Model>
-class GradientAnalyzer : public detail::ExplainByName<GradientAnalyzer<Model>, Model> {
+class GradientAnalyzer : public detail::ExplainInto<GradientAnalyzer<Model>, Model> {
 public:
     using T = typename Model::scalar;
-    using detail::ExplainByName<GradientAnalyzer, Model>::explain;
+    using Base = detail::ExplainInto<GradientAnalyzer, Model>;
+    using Base::explain;
 
     GradientAnalyzer(const Model& model, ReluMode mode = ReluMode::gradient, bool times_input = false)
-        : model_(model), mode_(mode), times_input_(times_input) {}
+        : Base(model), mode_(mode), times_input_(times_input) {}
     GradientAnalyzer(const Model&&, ReluMode = ReluMode::gradient, bool = false) = delete;  // a temporary
 
-    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
-        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
-        return explain(model_.forward(x, target.layer), target, opt);
-    }
-    Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
-        if (detail::several_tasks(opt, trace.batch(), target))
-            return detail::explain_in_tasks(*this, trace, target, opt);
-        const auto rt = detail::resolve(trace, target);
-        auto e = detail::start_explanation(trace, rt);
-        e.relevance = detail::backpropagate(model_, trace, rt, mode_, opt.keep_layers ? &e.layers : nullptr, caches_.data());
-        if (times_input_) e.relevance = e.relevance.cwiseProduct(detail::end_value(trace, rt.stop));
-        return e;
+    /// The attribution for `target` from an existing forward pass, into `out` (its buffers reused;
+    /// see explain(x, target, out, opt) in analyzers/backward.hpp: no allocation in steady state).
+    /// The report is left empty.
+    void explain(const Trace<T>& trace, const Target<T>& target, Explanation<T>& e, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, trace.batch(), target)) {
+            e = detail::explain_in_tasks(*this, trace, target, opt);
+            return;
+        }
+        detail::resolve(trace, target, ws_.rt);
+        detail::start_explanation(trace, ws_.rt, e);
+        if (!opt.keep_layers) e.layers.clear();
+        detail::backpropagate(model_, trace, ws_.rt, mode_, opt.keep_layers ? &e.layers : nullptr, caches_.data(),
+                              ws_.walk, e.relevance);
+        if (times_input_) e.relevance.array() *= detail::end_value(trace, ws_.rt.stop).array();
     }
 
 private:
-    const Model& model_;
+    using Base::model_;
+    using Base::ws_;
     ReluMode mode_;
     bool times_input_;
     // Buffers a layer keeps across calls (a recurrent cell's record of its re-run forward pass):

@@ -31,66 +31,82 @@
 namespace innspect {
 
 template <class Model, class Comp>
-class Lrp : public detail::ExplainByName<Lrp<Model, Comp>, Model> {
+class Lrp : public detail::ExplainInto<Lrp<Model, Comp>, Model> {
     static_assert(Comp::names_known(Model::names), "Lrp: a ByName<...> entry of the composite names no layer of the model");
 
 public:
     using T = typename Model::scalar;
-    using detail::ExplainByName<Lrp, Model>::explain;
+    using Base = detail::ExplainInto<Lrp, Model>;
+    using Base::explain;
     using Canon = MergeBatchNorm<Model>;
 
     /// Explains with `composite`'s rules; keeps a reference to `model` (which must outlive this).
     /// Merged batch norms and modified weights (W⁺, W², ...) are computed from the weights as
     /// they are now: make a new analyzer after changing weights. One analyzer serves one thread
-    /// at a time (its caches fill on first use); the model may be shared by many analyzers.
-    Lrp(const Model& model, Comp composite) : model_(model), composite_(std::move(composite)), canon_(model) {}
+    /// at a time (its caches and workspace fill on first use); the model may be shared by many
+    /// analyzers.
+    Lrp(const Model& model, Comp composite) : Base(model), composite_(std::move(composite)), canon_(model) {}
     Lrp(const Model&&, Comp) = delete;  // it would keep a reference to a temporary
 
-    /// Forward pass on x, then relevance for `target` (in tasks of rows, on threads, as `opt` asks).
-    Explanation<T> explain(const Batch<T>& x, const Target<T>& target, ExplainOptions opt = {}) const {
-        if (detail::several_tasks(opt, x.rows(), target)) return detail::explain_in_tasks(*this, x, target, opt);
-        return explain(model_.forward(x, target.layer), target, opt);
-    }
-
-    /// Relevance for `target` from an existing forward pass.
-    Explanation<T> explain(const Trace<T>& trace, const Target<T>& target, ExplainOptions opt = {}) const {
-        if (detail::several_tasks(opt, trace.batch(), target))
-            return detail::explain_in_tasks(*this, trace, target, opt);
-        const auto rt = detail::resolve(trace, target);
-        Explanation<T> e;
-        e.initial = rt.initial_relevance();
-        e.score = rt.score();
-        e.report.initial = static_cast<double>(e.initial.sum());
+    /// Relevance for `target` from an existing forward pass, into `out` (its buffers reused; see
+    /// explain(x, target, out, opt) in analyzers/backward.hpp: no allocation in steady state).
+    void explain(const Trace<T>& trace, const Target<T>& target, Explanation<T>& e, ExplainOptions opt = {}) const {
+        if (detail::several_tasks(opt, trace.batch(), target)) {
+            e = detail::explain_in_tasks(*this, trace, target, opt);
+            return;
+        }
+        auto& rt = ws_.rt;
+        detail::resolve(trace, target, rt);
+        rt.initial_relevance(e.initial);
+        rt.score(e.score);
+        ConservationReport& report = e.report;
+        report.initial = static_cast<double>(e.initial.sum());
+        report.direct = 0;
+        report.has_direct = false;
         auto pass = [](auto, const auto&, Batch<T>&) {};
-        const auto path = detail::backward_path(trace.layers, rt.tap, rt.stop);
-        auto core = [&](auto index, const auto& layer, const Batch<T>& r) {
-            return step(index, layer, trace, r, path, e.report);
+        const std::vector<bool>& path = ws_.walk.path;  // filled by the walk before its first step
+        std::size_t steps = 0;
+        auto core = [&](auto index, const auto& layer, const Batch<T>& r, Batch<T>& out) {
+            if (steps == report.layers.size()) report.layers.emplace_back();
+            step(index, layer, trace, r, path, report.layers[steps++], out);
         };
         detail::WalkExtras extras;
-        e.relevance = detail::walk_backward(model_, trace, rt, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr,
-                                            &extras);
+        detail::walk_backward(model_, trace, rt, ws_.walk, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr,
+                              e.relevance, &extras);
+        report.layers.resize(steps);
+        if (!opt.keep_layers) e.layers.clear();
         if (rt.error) {
             // E = Σ d ⊙ x̂ − Σ d ⊙ x: the second term is the input's own, R_direct = −d ⊙ x.
-            const Batch<T> direct = rt.direct_relevance();
-            e.report.direct = static_cast<double>(direct.sum());
-            e.report.has_direct = true;
-            if (rt.stop < 0) e.relevance += direct;
+            ws_.direct = -rt.weights.cwiseProduct(rt.input);
+            report.direct = static_cast<double>(ws_.direct.sum());
+            report.has_direct = true;
+            if (rt.stop < 0) e.relevance += ws_.direct;
         }
-        e.report.final = static_cast<double>(e.relevance.sum());
-        e.report.bypassed = extras.bypassed;
-        e.at = rt.stop < 0 ? "input" : std::string(trace.layers[static_cast<std::size_t>(rt.stop)].name);
-        e.shape = detail::end_shape(trace.layers, rt.stop);
-        return e;
+        report.final = static_cast<double>(e.relevance.sum());
+        report.bypassed = extras.bypassed;
+        if (rt.stop < 0) e.at = "input";
+        else e.at = trace.layers[static_cast<std::size_t>(rt.stop)].name;
+        detail::end_shape(trace.layers, rt.stop, e.shape);
     }
 
     const Comp& composite() const { return composite_; }
 
 private:
+    /// The name a layer's step reports, made once per analyzer and kept (`variant`: a layer's
+    /// step names its rule one of up to three ways, as the path asks).
+    template <class Make>
+    const std::string& cached_rule_name(std::size_t i, std::size_t variant, Make&& make) const {
+        std::string& n = rule_names_[i][variant];
+        if (n.empty()) n = make();
+        return n;
+    }
+
     /// The composite's rule at linear layer I, with a merged batch norm when it is on the path;
     /// a batch norm merged into its parent passes relevance through when the parent is on it.
+    /// Relevance at the layer input into `out`; returns what the bias absorbed.
     template <std::size_t I, class L>
-    LrpStep<T> linear_step(const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
-                           std::string& rule_name) const {
+    double linear_step(const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
+                       std::string& name, Batch<T>& out) const {
         constexpr auto& infos = Model::layer_infos();
         constexpr std::size_t k = Comp::match(infos, I);
         static_assert(k < std::tuple_size_v<decltype(composite_.entries)>,
@@ -101,22 +117,23 @@ private:
         constexpr int child = Canon::template merged_child<I>();
         if constexpr (merged_into >= 0) {
             if (path[static_cast<std::size_t>(merged_into)]) {
-                rule_name = "merged into " + std::string(infos[static_cast<std::size_t>(merged_into)].name);
-                return {r, 0.0};
+                name = cached_rule_name(I, 1, [&] { return "merged into " + std::string(infos[static_cast<std::size_t>(merged_into)].name); });
+                out = r;
+                return 0.0;
             }
         }
         if constexpr (child >= 0) {
             if (path[static_cast<std::size_t>(child)]) {
-                rule_name = rule.name() + " (+" + std::string(infos[static_cast<std::size_t>(child)].name) + ")";
+                name = cached_rule_name(I, 2, [&] { return rule.name() + " (+" + std::string(infos[static_cast<std::size_t>(child)].name) + ")"; });
                 const RuleContext<L> ctx{layer, canon_.template merged<I>(), trace.input_of(static_cast<int>(I)),
                                          trace.pre_activation(child), merged_caches_[I], first};
-                return rule.relevance(ctx, r);
+                return detail::rule_relevance(rule, ctx, r, out);
             }
         }
-        rule_name = rule.name();
+        name = cached_rule_name(I, 0, [&] { return std::string(rule.name()); });
         const RuleContext<L> ctx{layer, canon_.template params<I>(), trace.input_of(static_cast<int>(I)),
                                  trace.pre_activation(static_cast<int>(I)), caches_[I], first};
-        return rule.relevance(ctx, r);
+        return detail::rule_relevance(rule, ctx, r, out);
     }
 
     /// The epsilon of the composite's rule for layer I (a ByClass<"Add"> entry, or a catch-all),
@@ -146,18 +163,16 @@ private:
             return run(Epsilon());
     }
 
+    /// Layer I's step: relevance at its input into `out`, its line of the report into `c`.
     template <class Index, class L>
-    Batch<T> step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
-                  ConservationReport& report) const {
+    void step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
+              LayerConservation& c, Batch<T>& out) const {
         constexpr std::size_t i = Index::value;
-        LayerConservation c;
-        c.layer = std::string(layer.name);
+        c.layer = layer.name;
         c.relevance_out = static_cast<double>(r.sum());
-        Batch<T> out;
+        c.bias_absorbed = 0;
         if constexpr (L::lrp == LrpPolicy::linear) {
-            auto s = linear_step<i>(layer, trace, r, path, c.rule);
-            out = std::move(s.relevance);
-            c.bias_absorbed = s.bias_absorbed;
+            c.bias_absorbed = linear_step<i>(layer, trace, r, path, c.rule, out);
         } else if constexpr (L::lrp == LrpPolicy::own_rule) {
             if constexpr (requires { L::lrp_takes_rule; }) {
                 auto s = rule_taking_step<i>(layer, trace.input_of(static_cast<int>(i)), r, c.rule);
@@ -168,10 +183,10 @@ private:
                 // the composite's rule for this layer, 1e-6 when that rule has none.
                 const double eps = own_rule_epsilon<i>();
                 out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r, static_cast<T>(eps));
-                c.rule = std::string(layer.lrp_rule_name) + " (eps " + detail::format_number(eps) + ")";
+                c.rule = cached_rule_name(i, 0, [&] { return std::string(layer.lrp_rule_name) + " (eps " + detail::format_number(eps) + ")"; });
             } else {
                 out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r);
-                c.rule = std::string(layer.lrp_rule_name);
+                c.rule = layer.lrp_rule_name;
             }
         } else {
             static_assert(L::lrp == LrpPolicy::pass_through);
@@ -184,15 +199,15 @@ private:
             throw value_error(c.layer + ": non-finite relevance after rule " + c.rule +
                               " (check the inputs and weights, or use a larger epsilon)");
         c.stabilizer_lost = c.relevance_out - c.relevance_in - c.bias_absorbed;
-        report.layers.push_back(std::move(c));
-        return out;
     }
 
-    const Model& model_;
+    using Base::model_;
+    using Base::ws_;
     Comp composite_;
     Canon canon_;
     mutable std::array<ParamCache<T>, Model::size> caches_;         // own parameters' variants
     mutable std::array<ParamCache<T>, Model::size> merged_caches_;  // merged parameters' variants
+    mutable std::array<std::array<std::string, 3>, Model::size> rule_names_;  // see cached_rule_name
 };
 
 /// `lrp(model, rule)` applies one rule everywhere; `lrp(model, composite)` uses a composite.

@@ -204,8 +204,10 @@ struct Softmax {
         const Eigen::Index groups = a.size() / channels;
         Eigen::Map<const Matrix<T>> am(a.data(), groups, channels);
         Eigen::Map<Matrix<T>> gm(g.data(), groups, channels);
-        const Vector<T> dot = (am.array() * gm.array()).rowwise().sum();
-        gm = (am.array() * (gm.colwise() - dot).array()).matrix();
+        // The per-group sums go to the thread's scratch, as in forward.
+        auto dot = detail::scratch_matrix<T>(groups, 1);
+        dot = (am.array() * gm.array()).rowwise().sum();
+        gm = (am.array() * (gm.colwise() - dot.col(0)).array()).matrix();
     }
 };
 

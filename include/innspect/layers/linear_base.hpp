@@ -74,6 +74,8 @@ public:
 
     /// Gradient w.r.t. the layer input given the gradient w.r.t. the pre-activation.
     Batch<T> backward_linear(const Batch<T>& g) const { return self().apply_transposed(g, params_); }
+    /// The same into `out` (its buffer reused).
+    void backward_linear_into(const Batch<T>& g, Batch<T>& out) const { self().apply_transposed_into(g, params_, out); }
 
     /// Throws value_error naming the layer if a weight is NaN or infinite.
     void check_finite() const {

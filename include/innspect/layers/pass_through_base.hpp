@@ -41,6 +41,8 @@ public:
     /// Gradient and relevance w.r.t. the input, given them w.r.t. the (pre-activation) output:
     /// flat storage is shared between shapes, so this is the identity.
     Batch<T> backward_linear(const Batch<T>& g) const { return g; }
+    /// The same into `out` (its buffer reused).
+    void backward_linear_into(const Batch<T>& g, Batch<T>& out) const { out = g; }
 };
 
 }  // namespace innspect::detail

@@ -39,37 +39,58 @@ struct AlphaBeta {
         return "alpha_beta(" + detail::format_number(alpha) + ", " + detail::format_number(beta) + (bias ? ")" : ", no bias)");
     }
 
+    /// R_in into `out` (its buffer reused; x⁺, x⁻, the products and quotients kept in ctx.cache).
+    /// Returns what the bias parts absorbed (α·Σ s⁺ ⊙ b⁺ − β·Σ s⁻ ⊙ b⁻).
     template <class L>
-    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
         using T = typename L::scalar;
+        auto& w = detail::rule_buffers(ctx);
         const auto& wp = detail::positive_params(ctx, false);
         const auto& wn = detail::negative_params(ctx, false);
         const auto& own = ctx.params;
         const bool with_bias = bias && own.has_bias;
-        const Batch<T> xp = ctx.x.cwiseMax(T(0));
-        const Batch<T> xn = ctx.x.cwiseMin(T(0));
+        w.xp = ctx.x.cwiseMax(T(0));
+        w.xn = ctx.x.cwiseMin(T(0));
         // After ReLU-like layers and on non-negative inputs x⁻ = 0: skip its two GEMMs.
-        const bool has_negative = xn.minCoeff() < T(0);
+        const bool has_negative = w.xn.minCoeff() < T(0);
         const auto& l = ctx.layer;
 
-        LrpStep<T> out;
-        out.relevance = Batch<T>::Zero(ctx.x.rows(), ctx.x.cols());
+        double bias_absorbed = 0;
+        out.setZero(ctx.x.rows(), ctx.x.cols());
         // One signed part: `same` weights pair with x⁺, `other` with x⁻.
         auto part = [&](const LinearParams<T>& same, const LinearParams<T>& other, const Vector<T>& b, double factor) {
-            Batch<T> z = l.apply(xp, same);
-            if (has_negative) z += l.apply(xn, other);
-            if (with_bias) detail::add_bias(z, b);
-            const Batch<T> s = r.cwiseQuotient(detail::stabilize(z, T(stabilizer)));
-            Batch<T> c = xp.cwiseProduct(l.apply_transposed(s, same));
-            if (has_negative) c += xn.cwiseProduct(l.apply_transposed(s, other));
-            out.relevance += T(factor) * c;
-            if (with_bias) out.bias_absorbed += factor * detail::bias_share(s, b);
+            l.apply_into(w.xp, same, w.z);
+            if (has_negative) {
+                l.apply_into(w.xn, other, w.z2);
+                w.z += w.z2;
+            }
+            if (with_bias) detail::add_bias(w.z, b);
+            w.s = (r.array() / (w.z.array() >= T(0)).select(w.z.array() + T(stabilizer), w.z.array() - T(stabilizer)))
+                      .matrix();  // R / stabilize(z)
+            l.apply_transposed_into(w.s, same, w.c);
+            w.c.array() *= w.xp.array();
+            if (has_negative) {
+                l.apply_transposed_into(w.s, other, w.c2);
+                w.c += w.xn.cwiseProduct(w.c2);
+            }
+            out += T(factor) * w.c;
+            if (with_bias) bias_absorbed += factor * detail::bias_share(w.s, b, w.bias_sums);
         };
-        const Vector<T> bp = with_bias ? Vector<T>(own.bias.cwiseMax(T(0))) : Vector<T>();
-        const Vector<T> bn = with_bias ? Vector<T>(own.bias.cwiseMin(T(0))) : Vector<T>();
-        part(wp, wn, bp, alpha);
-        if (beta != 0) part(wn, wp, bn, -beta);
-        return out;
+        if (with_bias) {
+            w.bp = own.bias.cwiseMax(T(0));
+            w.bn = own.bias.cwiseMin(T(0));
+        } else {
+            w.bp.resize(0);
+            w.bn.resize(0);
+        }
+        part(wp, wn, w.bp, alpha);
+        if (beta != 0) part(wn, wp, w.bn, -beta);
+        return bias_absorbed;
+    }
+    template <class L>
+    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+        return detail::relevance_step(*this, ctx, r);
     }
 };
 

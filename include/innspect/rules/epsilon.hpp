@@ -22,16 +22,22 @@ struct Epsilon {
 
     std::string name() const { return "epsilon(" + detail::format_number(epsilon) + (bias ? ")" : ", no bias)"); }
 
+    /// R_in into `out` (its buffer reused; the temporaries kept in ctx.cache): with the quotient
+    /// s = R / (z + ε·sgn₀(z)), and 0 where that is 0, R_in = x ⊙ apply_transposed(s, P). Returns
+    /// Σ s ⊙ b, what the bias absorbed.
+    template <class L>
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
+        using T = typename L::scalar;
+        auto& w = detail::rule_buffers(ctx);
+        const auto& p = detail::own_params(ctx, bias);
+        // With ε = 0 a neuron with z = 0 passes nothing, as in the z rule.
+        detail::stabilized_quotient(r, detail::denominator_z(ctx, bias, w.z), T(epsilon), w.s);
+        return detail::distribute(ctx, p, w, out);
+    }
     template <class L>
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
-        using T = typename L::scalar;
-        const auto& p = detail::own_params(ctx, bias);
-        // safe_divide: with ε = 0 a neuron with z = 0 passes nothing, as in the z rule.
-        const Batch<T> s = detail::safe_divide(r, detail::stabilize(detail::denominator_z(ctx, bias), T(epsilon)));
-        LrpStep<T> out;
-        out.relevance = ctx.x.cwiseProduct(ctx.layer.apply_transposed(s, p));
-        if (p.has_bias) out.bias_absorbed = detail::bias_share(s, p.bias);
-        return out;
+        return detail::relevance_step(*this, ctx, r);
     }
 };
 

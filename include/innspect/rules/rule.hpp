@@ -17,6 +17,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "innspect/core/concepts.hpp"
 #include "innspect/core/linear_params.hpp"
@@ -58,12 +59,77 @@ Batch<T> safe_divide(const Batch<T>& r, const Batch<T>& z) {
     return (z.array() != T(0)).select(r.array() / z.array(), T(0)).matrix();
 }
 
-/// Σ_j s_j b_{channel(j)}: what a bias b took in the denominator, given s = R / denominator.
+/// Into `q`: R / (z + ε·sgn₀(z)), and 0 where that is 0 — safe_divide(r, stabilize(z, eps)) in one
+/// pass, without the stabilised denominator as a matrix of its own (the same operations on each
+/// entry, so the same bits).
 template <class T>
-double bias_share(const Batch<T>& s, const Vector<T>& b) {
+void stabilized_quotient(const Batch<T>& r, const Batch<T>& z, T eps, Batch<T>& q) {
+    const auto d = (z.array() >= T(0)).select(z.array() + eps, z.array() - eps);
+    q = (d != T(0)).select(r.array() / d, T(0)).matrix();
+}
+
+/// Σ_j s_j b_{channel(j)}: what a bias b took in the denominator, given s = R / denominator.
+/// `tmp` holds the per-channel sums (kept by the caller: no allocation once it has b's size).
+template <class T>
+double bias_share(const Batch<T>& s, const Vector<T>& b, Vector<T>& tmp) {
     if (b.size() == 0) return 0;
     Eigen::Map<const Matrix<T>> sm(s.data(), s.size() / b.size(), b.size());
-    return static_cast<double>((sm * b).sum());
+    tmp.noalias() = sm * b;
+    return static_cast<double>(tmp.sum());
+}
+template <class T>
+double bias_share(const Batch<T>& s, const Vector<T>& b) {
+    Vector<T> tmp;
+    return bias_share(s, b, tmp);
+}
+
+/// What a rule computes on its way at one layer, kept in the layer's ParamCache (one analyzer per
+/// thread) so that a repeated step with the same batch size allocates nothing: products with the
+/// parameters, the quotient s = R / z, the input's signed parts. Contents are what the last step
+/// left; a rule overwrites a buffer before reading it.
+template <class T>
+struct RuleBuffers {
+    Batch<T> z, z2, s, c, c2, xp, xn;
+    Vector<T> bias_sums, bp, bn;
+};
+
+template <class L>
+RuleBuffers<typename L::scalar>& rule_buffers(const RuleContext<L>& ctx) {
+    return ctx.cache.template workspace<RuleBuffers<typename L::scalar>>("rule buffers");
+}
+
+/// The generic step's end, with s = R / denominator in `w.s`: R_in = x ⊙ apply_transposed(s, P)
+/// into `out`; returns Σ s ⊙ b, what the bias absorbed (0 without a bias).
+template <class L>
+double distribute(const RuleContext<L>& ctx, const LinearParams<typename L::scalar>& p,
+                  RuleBuffers<typename L::scalar>& w, Batch<typename L::scalar>& out) {
+    ctx.layer.apply_transposed_into(w.s, p, w.c);
+    out = ctx.x.cwiseProduct(w.c);
+    return p.has_bias ? bias_share(w.s, p.bias, w.bias_sums) : 0.0;
+}
+
+/// `rule`'s step at one linear layer, its relevance at the layer input into `out`; returns what
+/// the bias absorbed. A rule with `relevance_into(ctx, r, out)` writes into `out` (no allocation
+/// in steady state); any other rule's `relevance(ctx, r)` result is moved in.
+template <class Rule, class L>
+double rule_relevance(const Rule& rule, const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                      Batch<typename L::scalar>& out) {
+    if constexpr (requires { rule.relevance_into(ctx, r, out); }) {
+        return rule.relevance_into(ctx, r, out);
+    } else {
+        auto step = rule.relevance(ctx, r);
+        out = std::move(step.relevance);
+        return step.bias_absorbed;
+    }
+}
+
+/// `relevance(ctx, r)` for a rule written as `relevance_into`: a new matrix.
+template <class Rule, class L>
+LrpStep<typename L::scalar> relevance_step(const Rule& rule, const RuleContext<L>& ctx,
+                                           const Batch<typename L::scalar>& r) {
+    LrpStep<typename L::scalar> out;
+    out.bias_absorbed = rule.relevance_into(ctx, r, out.relevance);
+    return out;
 }
 
 template <class T>
@@ -82,11 +148,18 @@ const LinearParams<typename L::scalar>& own_params(const RuleContext<L>& ctx, bo
     return ctx.cache.get("nobias", [&] { return ctx.params.without_bias(); });
 }
 
-/// z with or without the bias: the stored pre-activation is reused when the bias is kept.
+/// z with or without the bias: the stored pre-activation is reused when the bias is kept; else
+/// computed into `tmp`.
+template <class L>
+const Batch<typename L::scalar>& denominator_z(const RuleContext<L>& ctx, bool bias, Batch<typename L::scalar>& tmp) {
+    if (bias || !ctx.params.has_bias) return ctx.z;
+    ctx.layer.apply_into(ctx.x, own_params(ctx, false), tmp);
+    return tmp;
+}
 template <class L>
 Batch<typename L::scalar> denominator_z(const RuleContext<L>& ctx, bool bias) {
-    if (bias || !ctx.params.has_bias) return ctx.z;
-    return ctx.layer.apply(ctx.x, own_params(ctx, false));
+    Batch<typename L::scalar> tmp;
+    return denominator_z(ctx, bias, tmp);
 }
 
 /// W⁺ and W⁻ (with b⁺ / b⁻ when the layer has a bias and `bias` is kept), cached.

@@ -14,14 +14,21 @@ struct ZRule {
 
     std::string name() const { return bias ? "z" : "z(no bias)"; }
 
+    /// R_in into `out` (its buffer reused; the temporaries kept in ctx.cache): with s = R / z, and
+    /// 0 where z = 0, R_in = x ⊙ apply_transposed(s, P). Returns Σ s ⊙ b, what the bias absorbed.
+    template <class L>
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
+        using T = typename L::scalar;
+        auto& w = detail::rule_buffers(ctx);
+        const auto& p = detail::own_params(ctx, bias);
+        const auto& z = detail::denominator_z(ctx, bias, w.z);
+        w.s = (z.array() != T(0)).select(r.array() / z.array(), T(0)).matrix();  // safe_divide(r, z)
+        return detail::distribute(ctx, p, w, out);
+    }
     template <class L>
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
-        const auto& p = detail::own_params(ctx, bias);
-        const auto s = detail::safe_divide(r, detail::denominator_z(ctx, bias));
-        LrpStep<typename L::scalar> out;
-        out.relevance = ctx.x.cwiseProduct(ctx.layer.apply_transposed(s, p));
-        if (p.has_bias) out.bias_absorbed = detail::bias_share(s, p.bias);
-        return out;
+        return detail::relevance_step(*this, ctx, r);
     }
 };
 

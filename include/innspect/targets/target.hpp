@@ -200,22 +200,30 @@ inline std::string describe(const LayerInfo& l) {
 }
 
 /// Broadcasts a 1-row selection to the batch, or checks a per-sample one; names the layer on error.
+/// Into `m`, kept by the caller (no allocation once it has the batch's size).
 template <class T>
-Batch<T> broadcast_rows(const Batch<T>& v, Eigen::Index batch, const LayerInfo& l, const char* what) {
+void broadcast_rows(const Batch<T>& v, Eigen::Index batch, const LayerInfo& l, const char* what, Batch<T>& m) {
     if (v.cols() != l.out_size)
         throw shape_error(std::string(what) + " for " + describe(l) + ": expected " + std::to_string(l.out_size) +
                           " values per row, got " + std::to_string(v.cols()));
-    if (v.rows() == batch) return v;
-    if (v.rows() == 1) return v.replicate(batch, 1);
+    if (v.rows() == batch) {
+        m = v;
+        return;
+    }
+    if (v.rows() == 1) {
+        m = v.replicate(batch, 1);
+        return;
+    }
     throw shape_error(std::string(what) + " for " + describe(l) + ": expected 1 or " + std::to_string(batch) +
                       " rows, got " + std::to_string(v.rows()));
 }
 
-/// The weighting m (batch × tap size) of `sel` at a tap whose explained values are `z`.
+/// The weighting m (batch × tap size) of `sel` at a tap whose explained values are `z`, into `m`
+/// (kept by the caller: no allocation once it has the batch's size).
 template <class T>
-Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerInfo& l) {
+void selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerInfo& l, Batch<T>& m) {
     using K = typename Selection<T>::Kind;
-    Batch<T> m = Batch<T>::Zero(z.rows(), z.cols());
+    m.setZero(z.rows(), z.cols());
     switch (sel.kind) {
         case K::index: {
             Eigen::Index k = sel.flat_index;
@@ -249,23 +257,35 @@ Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const Lay
         case K::mask:
         case K::direction:
         case K::relevance:
-            m = broadcast_rows(sel.values, z.rows(), l,
-                               sel.kind == K::mask        ? "mask"
-                               : sel.kind == K::direction ? "direction"
-                               : sel.kind == K::error     ? "reconstruction error mask"
-                                                          : "relevance");
+            broadcast_rows(sel.values, z.rows(), l,
+                           sel.kind == K::mask        ? "mask"
+                           : sel.kind == K::direction ? "direction"
+                           : sel.kind == K::error     ? "reconstruction error mask"
+                                                      : "relevance",
+                           m);
             break;
     }
     if (!all_finite(m)) require_finite(m, "selection at " + std::string(l.name));
+}
+
+/// The weighting m as a new matrix.
+template <class T>
+Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerInfo& l) {
+    Batch<T> m;
+    selection_weights(sel, z, l, m);
     return m;
 }
 
 /// The layers a backward pass from `tap` visits: those the tap depends on (the tap itself
 /// included) and, with a stop layer (≥ 0), only those that depend on it (the stop layer itself
-/// excluded). Throws name_error if `stop` is not something the tap depends on.
-inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int tap, int stop) {
+/// excluded). Throws name_error if `stop` is not something the tap depends on. Into `on`, with
+/// `needed` for the layers the tap depends on (both kept by the caller: no allocation once they
+/// have the model's size).
+inline void backward_path(std::span<const LayerInfo> layers, int tap, int stop, std::vector<bool>& on,
+                          std::vector<bool>& needed) {
     const auto n = static_cast<std::size_t>(tap) + 1;
-    std::vector<bool> on(layers.size(), false), needed(n, false);
+    on.assign(layers.size(), false);
+    needed.assign(n, false);
     needed[n - 1] = true;
     for (std::size_t i = n; i-- > 0;)  // parents come before their readers
         if (needed[i])
@@ -275,7 +295,7 @@ inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int ta
         throw name_error("stop layer '" + std::string(layers[static_cast<std::size_t>(stop)].name) +
                          "' is not on the path from '" + std::string(layers[static_cast<std::size_t>(tap)].name) +
                          "' to the input");
-    if (stop == tap) return on;
+    if (stop == tap) return;
     for (std::size_t i = 0; i < n; ++i) {
         if (!needed[i]) continue;
         if (stop < 0) {
@@ -285,6 +305,12 @@ inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int ta
         for (int p : layers[i].parents.list())
             if (p == stop || (p > stop && on[static_cast<std::size_t>(p)])) on[i] = true;
     }
+}
+
+/// The layers a backward pass from `tap` visits, as a new vector.
+inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int tap, int stop) {
+    std::vector<bool> on, needed;
+    backward_path(layers, tap, stop, on, needed);
     return on;
 }
 
