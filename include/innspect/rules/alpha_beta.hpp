@@ -60,18 +60,18 @@ struct AlphaBeta {
         out.setZero(ctx.x.rows(), ctx.x.cols());
         // One signed part: `same` weights pair with x⁺, `other` with x⁻.
         auto part = [&](const LinearParams<T>& same, const LinearParams<T>& other, const Vector<T>& b, double factor) {
-            l.apply_into(w.xp, same, w.z);
+            detail::apply_into(l, w.xp, same, w.z);
             if (has_negative) {
-                l.apply_into(w.xn, other, w.z2);
+                detail::apply_into(l, w.xn, other, w.z2);
                 w.z += w.z2;
             }
             if (with_bias) detail::add_bias(w.z, b);
             w.s = (r.array() / (w.z.array() >= T(0)).select(w.z.array() + T(stabilizer), w.z.array() - T(stabilizer)))
                       .matrix();  // R / stabilize(z)
-            l.apply_transposed_into(w.s, same, w.c);
+            detail::apply_transposed_into(l, w.s, same, w.c);
             w.c.array() *= w.xp.array();
             if (has_negative) {
-                l.apply_transposed_into(w.s, other, w.c2);
+                detail::apply_transposed_into(l, w.s, other, w.c2);
                 w.c += w.xn.cwiseProduct(w.c2);
             }
             out += T(factor) * w.c;

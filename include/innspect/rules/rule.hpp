@@ -59,6 +59,20 @@ Batch<T> safe_divide(const Batch<T>& r, const Batch<T>& z) {
     return (z.array() != T(0)).select(r.array() / z.array(), T(0)).matrix();
 }
 
+/// `layer.apply(x, P)` into `out`: with the layer's `apply_into` when it has one (its buffer
+/// reused), else the fresh result moved in (the layer contract asks only for `apply`).
+template <class L, class T>
+void apply_into(const L& layer, const Batch<T>& x, const LinearParams<T>& p, Batch<T>& out) {
+    if constexpr (requires { layer.apply_into(x, p, out); }) layer.apply_into(x, p, out);
+    else out = layer.apply(x, p);
+}
+/// `layer.apply_transposed(s, P)` into `out`, likewise.
+template <class L, class T>
+void apply_transposed_into(const L& layer, const Batch<T>& s, const LinearParams<T>& p, Batch<T>& out) {
+    if constexpr (requires { layer.apply_transposed_into(s, p, out); }) layer.apply_transposed_into(s, p, out);
+    else out = layer.apply_transposed(s, p);
+}
+
 /// Into `q`: R / (z + ε·sgn₀(z)), and 0 where that is 0 — safe_divide(r, stabilize(z, eps)) in one
 /// pass, without the stabilised denominator as a matrix of its own (the same operations on each
 /// entry, so the same bits).
@@ -103,7 +117,7 @@ RuleBuffers<typename L::scalar>& rule_buffers(const RuleContext<L>& ctx) {
 template <class L>
 double distribute(const RuleContext<L>& ctx, const LinearParams<typename L::scalar>& p,
                   RuleBuffers<typename L::scalar>& w, Batch<typename L::scalar>& out) {
-    ctx.layer.apply_transposed_into(w.s, p, w.c);
+    apply_transposed_into(ctx.layer, w.s, p, w.c);
     out = ctx.x.cwiseProduct(w.c);
     return p.has_bias ? bias_share(w.s, p.bias, w.bias_sums) : 0.0;
 }
@@ -153,7 +167,7 @@ const LinearParams<typename L::scalar>& own_params(const RuleContext<L>& ctx, bo
 template <class L>
 const Batch<typename L::scalar>& denominator_z(const RuleContext<L>& ctx, bool bias, Batch<typename L::scalar>& tmp) {
     if (bias || !ctx.params.has_bias) return ctx.z;
-    ctx.layer.apply_into(ctx.x, own_params(ctx, false), tmp);
+    apply_into(ctx.layer, ctx.x, own_params(ctx, false), tmp);
     return tmp;
 }
 template <class L>
