@@ -43,29 +43,13 @@ void core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T
         out = layer.backward_linear(g);
 }
 
-/// The same as a new matrix.
-template <class L, class T>
-Batch<T> core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T>* cache = nullptr) {
-    Batch<T> out;
-    core_vjp(layer, x, g, cache, out);
-    return out;
-}
-
 /// Keras shape of what the walk ends at: the model input or the stop layer's output, into `s`
 /// (its capacity reused).
 inline void end_shape(std::span<const LayerInfo> layers, int stop, std::vector<std::int64_t>& s) {
-    const auto set = [&s](int rank, std::int64_t h, std::int64_t w, std::int64_t c) {
-        if (rank == 1) s.assign({c});
-        else if (rank == 2) s.assign({w, c});
-        else s.assign({h, w, c});
-    };
     s.clear();
-    if (stop >= 0) {
-        const LayerInfo& l = layers[static_cast<std::size_t>(stop)];
-        return set(l.out_rank, l.out_h, l.out_w, l.out_c);
-    }
+    if (stop >= 0) return layers[static_cast<std::size_t>(stop)].output_keras_shape(s);
     for (const auto& l : layers)
-        if (l.parent < 0) return set(l.in_rank, l.in_h, l.in_w, l.in_c);  // a merge's first shape is its first input's
+        if (l.parent < 0) return l.input_keras_shape(s);  // a merge's first shape is its first input's
 }
 inline std::vector<std::int64_t> end_shape(std::span<const LayerInfo> layers, int stop) {
     std::vector<std::int64_t> s;
@@ -105,12 +89,12 @@ struct ResolvedTarget {
         initial_relevance(r);
         return r;
     }
-    /// The error target's input term of LRP, R_direct = −d ⊙ x.
-    Batch<T> direct_relevance() const { return -weights.cwiseProduct(input); }
-    /// Where a gradient starts: m, or ∂E/∂x̂ = 2d for the error target.
-    Batch<T> gradient_seed() const { return error ? Batch<T>(T(2) * weights) : weights; }
+    /// The error target's input term of LRP, R_direct = −d ⊙ x (an expression: no matrix of its own).
+    auto direct_relevance() const { return -weights.cwiseProduct(input); }
+    /// Where the error target's gradient starts, ∂E/∂x̂ = 2d (other targets start at m, `weights`).
+    auto error_gradient_seed() const { return T(2) * weights; }
     /// The error target's input term of the gradient, ∂E/∂x with x̂ held fixed: −2d.
-    Batch<T> direct_gradient() const { return T(-2) * weights; }
+    auto direct_gradient() const { return T(-2) * weights; }
 };
 
 /// `t` bound to `trace`, into `r` (its buffers reused: no allocation once they have the batch's

@@ -59,9 +59,9 @@ void backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarg
         constexpr int i = static_cast<int>(decltype(index)::value);
         core_vjp(layer, trace.input_of(i), v, caches ? &caches[i] : nullptr, out);
     };
-    if (rt.error) detail::walk_backward(model, trace, rt, w, T(2) * rt.weights, activation, core, keep, g);
+    if (rt.error) detail::walk_backward(model, trace, rt, w, rt.error_gradient_seed(), activation, core, keep, g);
     else detail::walk_backward(model, trace, rt, w, rt.weights, activation, core, keep, g);
-    if (rt.error && rt.stop < 0) g += T(-2) * rt.weights;  // ∂E/∂x = 2Jᵀd − 2d
+    if (rt.error && rt.stop < 0) g += rt.direct_gradient();  // ∂E/∂x = 2Jᵀd − 2d
     if (!all_finite(g)) require_finite(g, "gradient");
 }
 

@@ -77,7 +77,7 @@ public:
         if (!opt.keep_layers) e.layers.clear();
         if (rt.error) {
             // E = Σ d ⊙ x̂ − Σ d ⊙ x: the second term is the input's own, R_direct = −d ⊙ x.
-            ws_.direct = -rt.weights.cwiseProduct(rt.input);
+            ws_.direct = rt.direct_relevance();
             report.direct = static_cast<double>(ws_.direct.sum());
             report.has_direct = true;
             if (rt.stop < 0) e.relevance += ws_.direct;

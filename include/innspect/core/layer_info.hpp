@@ -48,14 +48,25 @@ struct LayerInfo {
     constexpr bool reads_model_input() const { return parents.contains(-1); }
 
     /// Keras shape of one sample of the output: (h, w, c), (steps, c) or (n,).
-    std::vector<std::int64_t> output_keras_shape() const { return keras_shape(out_rank, out_h, out_w, out_c); }
-    std::vector<std::int64_t> input_keras_shape() const { return keras_shape(in_rank, in_h, in_w, in_c); }
+    std::vector<std::int64_t> output_keras_shape() const {
+        std::vector<std::int64_t> s;
+        output_keras_shape(s);
+        return s;
+    }
+    std::vector<std::int64_t> input_keras_shape() const {
+        std::vector<std::int64_t> s;
+        input_keras_shape(s);
+        return s;
+    }
+    /// The same into `s`, its capacity reused (an analyzer's kept Explanation::shape).
+    void output_keras_shape(std::vector<std::int64_t>& s) const { keras_shape(out_rank, out_h, out_w, out_c, s); }
+    void input_keras_shape(std::vector<std::int64_t>& s) const { keras_shape(in_rank, in_h, in_w, in_c, s); }
 
 private:
-    static std::vector<std::int64_t> keras_shape(int rank, int h, int w, int c) {
-        if (rank == 1) return {c};
-        if (rank == 2) return {w, c};
-        return {h, w, c};
+    static void keras_shape(int rank, std::int64_t h, std::int64_t w, std::int64_t c, std::vector<std::int64_t>& s) {
+        if (rank == 1) s.assign({c});
+        else if (rank == 2) s.assign({w, c});
+        else s.assign({h, w, c});
     }
 };
 

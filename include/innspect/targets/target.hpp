@@ -268,14 +268,6 @@ void selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerIn
     if (!all_finite(m)) require_finite(m, "selection at " + std::string(l.name));
 }
 
-/// The weighting m as a new matrix.
-template <class T>
-Batch<T> selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerInfo& l) {
-    Batch<T> m;
-    selection_weights(sel, z, l, m);
-    return m;
-}
-
 /// The layers a backward pass from `tap` visits: those the tap depends on (the tap itself
 /// included) and, with a stop layer (≥ 0), only those that depend on it (the stop layer itself
 /// excluded). Throws name_error if `stop` is not something the tap depends on. Into `on`, with
@@ -305,13 +297,6 @@ inline void backward_path(std::span<const LayerInfo> layers, int tap, int stop, 
         for (int p : layers[i].parents.list())
             if (p == stop || (p > stop && on[static_cast<std::size_t>(p)])) on[i] = true;
     }
-}
-
-/// The layers a backward pass from `tap` visits, as a new vector.
-inline std::vector<bool> backward_path(std::span<const LayerInfo> layers, int tap, int stop) {
-    std::vector<bool> on, needed;
-    backward_path(layers, tap, stop, on, needed);
-    return on;
 }
 
 }  // namespace detail
