@@ -9,7 +9,8 @@
 //   bench-profile loop WHAT B SECONDS   runs one workload for a profiler, e.g.
 //        valgrind --tool=callgrind bench-profile loop eps-recon 32 0
 //        perf record -g bench-profile loop forward 256 5
-//        WHAT: forward eps-logit eps-latent eps-recon ab-logit grad-logit ig-logit
+//        WHAT: forward eps-logit eps-latent eps-recon ab-logit grad-logit ig-logit; all but
+//        ig-logit also as WHAT-kept (into a kept trace / Explanation: the steady state)
 
 #include <cstdio>
 #include <cstdlib>
@@ -57,14 +58,33 @@ struct Workloads {
     explicit Workloads(const Net& m)
         : model(m), eps(ins::lrp(m, ins::Epsilon(0.1))), ab(ins::lrp(m, ins::AlphaBeta(2, 1))), grad(m), ig(m, 32) {}
 
-    std::function<void(const Batch<T>&)> get(const std::string& what) {
-        if (what == "forward") return [this](const Batch<T>& x) { keep(model.forward(x).out.back()); };
-        if (what == "eps-logit") return [this](const Batch<T>& x) { keep(eps.explain(x, logit).relevance); };
-        if (what == "eps-latent") return [this](const Batch<T>& x) { keep(eps.explain(x, latent).relevance); };
-        if (what == "eps-recon") return [this](const Batch<T>& x) { keep(eps.explain(x, recon).relevance); };
-        if (what == "ab-logit") return [this](const Batch<T>& x) { keep(ab.explain(x, logit).relevance); };
-        if (what == "grad-logit") return [this](const Batch<T>& x) { keep(grad.explain(x, logit).relevance); };
-        if (what == "ig-logit") return [this](const Batch<T>& x) { keep(ig.explain(x, logit).relevance); };
+    // WHAT with "-kept": the steady state a user on the fast path has, a kept trace and
+    // explanations into a kept Explanation (no heap call after the first call with the batch size).
+    ins::Trace<T> trace;
+    ins::Explanation<T> out;
+
+    std::function<void(const Batch<T>&)> get(std::string what) {
+        const std::string suffix = "-kept";
+        const bool kept = what.size() > suffix.size() && what.ends_with(suffix);
+        if (kept) what.resize(what.size() - suffix.size());
+        if (what == "forward") {
+            if (kept) return [this](const Batch<T>& x) { model.forward(x, trace); keep(trace.out.back()); };
+            return [this](const Batch<T>& x) { keep(model.forward(x).out.back()); };
+        }
+        auto run = [this, kept](const auto& analyzer, const ins::Target<T>& t) -> std::function<void(const Batch<T>&)> {
+            if (kept)
+                return [this, &analyzer, &t](const Batch<T>& x) {
+                    analyzer.explain(x, t, out);
+                    keep(out.relevance);
+                };
+            return [&analyzer, &t](const Batch<T>& x) { keep(analyzer.explain(x, t).relevance); };
+        };
+        if (what == "eps-logit") return run(eps, logit);
+        if (what == "eps-latent") return run(eps, latent);
+        if (what == "eps-recon") return run(eps, recon);
+        if (what == "ab-logit") return run(ab, logit);
+        if (what == "grad-logit") return run(grad, logit);
+        if (what == "ig-logit" && !kept) return [this](const Batch<T>& x) { keep(ig.explain(x, logit).relevance); };
         return nullptr;
     }
 };
@@ -617,6 +637,7 @@ int main(int argc, char** argv) {
                  "usage: bench-profile layers [--batch B] [--seconds S]\n"
                  "       bench-profile allocator [--batches 1,32,256] [--seconds S]\n"
                  "       bench-profile loop WHAT BATCH SECONDS   (WHAT: forward eps-logit eps-latent eps-recon "
-                 "ab-logit grad-logit ig-logit)\n");
+                 "ab-logit grad-logit ig-logit;\n"
+                 "       all but ig-logit also as WHAT-kept, into a kept trace or Explanation)\n");
     return 2;
 }

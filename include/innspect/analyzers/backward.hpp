@@ -66,12 +66,14 @@ struct ResolvedTarget {
     Batch<T> explained;  ///< z (activation stripped) or a
     bool seed_at_pre = true;
     bool given_relevance = false;
+    bool unit_weights = false;  ///< m = 1 everywhere (select::all): R⁰ = z and the score Σ z, no product
     bool error = false;  ///< the reconstruction error E (targets/target.hpp)
     Batch<T> input;      ///< the error target: x, the model input
 
     /// Σ_j m_j z_j per row; the error target: E = Σ d ⊙ x̂ − Σ d ⊙ x. Into `s`.
     void score(Vector<T>& s) const {
-        s = weights.cwiseProduct(explained).rowwise().sum();
+        if (unit_weights) s = explained.rowwise().sum();  // 1·z = z exactly: the same bits
+        else s = weights.cwiseProduct(explained).rowwise().sum();
         if (error) s -= weights.cwiseProduct(input).rowwise().sum();
     }
     Vector<T> score() const {
@@ -81,7 +83,7 @@ struct ResolvedTarget {
     }
     /// R⁰ = m ⊙ z, or R as given. Into `r`.
     void initial_relevance(Batch<T>& r) const {
-        if (given_relevance) r = weights;
+        if (given_relevance || unit_weights) r = given_relevance ? weights : explained;
         else r = weights.cwiseProduct(explained);
     }
     Batch<T> initial_relevance() const {
@@ -105,6 +107,7 @@ void resolve(const Trace<T>& trace, const Target<T>& t, ResolvedTarget<T>& r) {
     r.stop = t.stop_at.empty() ? -1 : trace.index_of(t.stop_at);
     const LayerInfo& tap = trace.layers[static_cast<std::size_t>(r.tap)];
     r.error = t.selection.kind == Selection<T>::Kind::error;
+    r.unit_weights = t.selection.kind == Selection<T>::Kind::all;
     if (r.error) {
         // E compares the reconstruction with the input: the tap must have the input's shape.
         const auto in = end_shape(trace.layers, -1), out = tap.output_keras_shape();
@@ -174,7 +177,23 @@ struct BackwardState {
 
     /// Splits `u` (at layer i's input; a merge's joined inputs) among the layers i read and adds
     /// each part to what that layer holds. Not inlined into every layer's step: compile time.
-    [[gnu::noinline]] void hand_back(std::size_t i, const Batch<T>& u) {
+    /// When all of `u` goes to one place that holds nothing yet and has u's size (from the previous
+    /// walk), the two buffers are swapped instead of copied: the walk does not read u again, and
+    /// both keep their sizes, so a repeated walk still allocates nothing.
+    [[gnu::noinline]] void hand_back(std::size_t i, Batch<T>& u) {
+        if (trace.layers[i].parents.count == 1) {
+            const int p = trace.layers[i].parents.index[0];
+            const auto k = static_cast<std::size_t>(p);
+            const bool to_end = p == rt.stop, to_layer = !to_end && p >= 0 && w.path[k];
+            Batch<T>* dst = to_end ? &end : to_layer ? &w.at[k] : nullptr;
+            const bool held = to_end ? holds_end : to_layer && w.holds[k];
+            if (dst && !held && dst->rows() == u.rows() && dst->cols() == u.cols()) {
+                dst->swap(u);
+                if (to_end) holds_end = true;
+                else w.holds[k] = 1;
+                return;
+            }
+        }
         Eigen::Index offset = 0;
         for (int p : trace.layers[i].parents.list()) {
             const Eigen::Index cols = p < 0 ? trace.input.cols() : trace.out[static_cast<std::size_t>(p)].cols();
@@ -229,7 +248,8 @@ void keep_layer(std::vector<LayerRelevance<T>>& keep, std::size_t& k, std::strin
 /// Walks from `rt.tap` back to the input or `rt.stop` (see backward_path), starting from `seed` at
 /// the tap. `activation(I, layer, v)` maps v at a layer's output to its pre-activation, in place
 /// (skipped at the tap when the seed is the pre-activation); `core(I, layer, v, out)` maps v at the
-/// pre-activation to the layer's input (for a merge: its joined inputs), into `out`. The sum of
+/// pre-activation to the layer's input (for a merge: its joined inputs), into `out` (v is not read
+/// afterwards: a step that passes it on unchanged may swap it into `out`). The sum of
 /// what reached the end goes into `result`. `keep`, when given, receives every visited layer's
 /// relevance (its entries reused, resized to the walk's). Buffers come from `w`: kept by the
 /// caller, a repeated walk with the same batch size allocates nothing of its own.
@@ -263,7 +283,7 @@ void walk_backward(const Model& model, const Trace<T>& trace, const ResolvedTarg
         // the seed at the pre-activation), where stop_at would return it.
         if (keep) keep_layer(*keep, kept, layer.name, u);
         if (!(static_cast<int>(i) == rt.tap && rt.seed_at_pre)) activation(index, layer, u);
-        core(index, layer, static_cast<const Batch<T>&>(u), w.in[i]);
+        core(index, layer, u, w.in[i]);  // u is not read again: a core step may take its buffer
         st.hand_back(i, w.in[i]);
     });
     if (keep) keep->resize(kept);

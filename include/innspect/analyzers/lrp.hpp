@@ -66,7 +66,7 @@ public:
         auto pass = [](auto, const auto&, Batch<T>&) {};
         const std::vector<bool>& path = ws_.walk.path;  // filled by the walk before its first step
         std::size_t steps = 0;
-        auto core = [&](auto index, const auto& layer, const Batch<T>& r, Batch<T>& out) {
+        auto core = [&](auto index, const auto& layer, Batch<T>& r, Batch<T>& out) {
             if (steps == report.layers.size()) report.layers.emplace_back();
             step(index, layer, trace, r, path, report.layers[steps++], out);
         };
@@ -164,8 +164,9 @@ private:
     }
 
     /// Layer I's step: relevance at its input into `out`, its line of the report into `c`.
+    /// `r` is the walk's own buffer, not read after this step: a pass-through step hands it on.
     template <class Index, class L>
-    void step(Index, const L& layer, const Trace<T>& trace, const Batch<T>& r, const std::vector<bool>& path,
+    void step(Index, const L& layer, const Trace<T>& trace, Batch<T>& r, const std::vector<bool>& path,
               LayerConservation& c, Batch<T>& out) const {
         constexpr std::size_t i = Index::value;
         c.layer = layer.name;
@@ -190,7 +191,10 @@ private:
             }
         } else {
             static_assert(L::lrp == LrpPolicy::pass_through);
-            out = r;  // same values, same flat storage: a reshape back is the identity
+            // Same values, same flat storage (a reshape back is the identity): the buffer itself
+            // is handed on when `out` has its size from the previous walk (no copy, no allocation).
+            if (out.rows() == r.rows() && out.cols() == r.cols()) out.swap(r);
+            else out = r;
             c.rule = "pass-through";
         }
         c.relevance_in = static_cast<double>(out.sum());

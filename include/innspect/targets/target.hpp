@@ -223,6 +223,10 @@ void broadcast_rows(const Batch<T>& v, Eigen::Index batch, const LayerInfo& l, c
 template <class T>
 void selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerInfo& l, Batch<T>& m) {
     using K = typename Selection<T>::Kind;
+    if (sel.kind == K::all) {
+        m.setOnes(z.rows(), z.cols());
+        return;
+    }
     m.setZero(z.rows(), z.cols());
     switch (sel.kind) {
         case K::index: {
@@ -247,7 +251,7 @@ void selection_weights(const Selection<T>& sel, const Batch<T>& z, const LayerIn
                 m(r, k) = T(1);
             }
             break;
-        case K::all: m.setOnes(); break;
+        case K::all: break;  // above
         case K::error:
             if (sel.values.size() == 0) {
                 m.setOnes();
