@@ -8,7 +8,9 @@
 /// The noisy copies of several samples go through the model together, in passes of a bounded
 /// number of rows (analyzers/averaged_gradient.hpp).
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <string>
