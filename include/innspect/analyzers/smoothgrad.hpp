@@ -96,8 +96,9 @@ public:
     /// The same into `out`, an existing explanation whose buffers are reused; the forward passes,
     /// noisy copies, targets and gradients are the analyzer's own, kept across calls, so after a
     /// first call with a batch size a repeated call (same target, one task) makes no heap
-    /// allocation and gives what `explain(x, target, opt)` returns, bit for bit. One analyzer
-    /// serves one thread at a time.
+    /// allocation (the reconstruction error's shape check excepted, as in every analyzer) and
+    /// gives what `explain(x, target, opt)` returns, bit for bit. One analyzer serves one thread
+    /// at a time.
     void explain(const Batch<T>& x, const Target<T>& target, Explanation<T>& out, ExplainOptions opt = {}) const {
         if (detail::several_tasks(opt, x.rows(), target)) {
             out = detail::explain_in_tasks(*this, x, target, opt);
