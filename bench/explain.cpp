@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     const ins::IntegratedGradients<Net> ig(model, 32);
 
     // The ", kept" rows explain into these, kept across rounds (their buffers are reused).
-    ins::Explanation<T> kept_eps_logit, kept_eps_recon, kept_ab, kept_grad;
+    ins::Explanation<T> kept_eps_logit, kept_eps_recon, kept_ab, kept_grad, kept_ig;
     auto kept_row = [](std::string name, std::string what, const auto& a, const auto& t, ins::Explanation<T>& e) {
         return Analysis{std::move(name), std::move(what),
                         [&a, &t, &e](const Batch<T>& x, ins::ExplainOptions o) {
@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
         kept_row("gradient, kept", "output max (logit)", grad, logit, kept_grad),
         {"integrated gradients (32)", "output max (logit)",
          [&](const Batch<T>& x, ins::ExplainOptions o) { keep(ig.explain(x, logit, o).relevance); }, nullptr},
+        {"integrated gradients (32), kept", "output max (logit)",
+         [&](const Batch<T>& x, ins::ExplainOptions o) {
+             ig.explain(x, logit, kept_ig, o);
+             keep(kept_ig.relevance);
+         },
+         nullptr},
     };
     // Issue 10's goals, on the steady-state rows.
     auto row = [&](const std::string& name, const std::string& target) -> Analysis& {
@@ -126,6 +132,7 @@ int main(int argc, char** argv) {
     ig_row.goal_ratio = 25;
     ig_row.goal_ratio_batch = 1;
     ig_row.slow = true;
+    row("integrated gradients (32), kept", "output max (logit)").slow = true;
     for (auto& a : analyses)
         if (a.name.find(", kept") != std::string::npos) {
             a.zero_heap = true;
