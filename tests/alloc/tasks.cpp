@@ -29,7 +29,8 @@ bool same_bits(const Batch<T>& a, const Batch<T>& b) {
 }
 template <class T>
 bool same_bits(const Vector<T>& a, const Vector<T>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
+    return a.size() == b.size() &&
+           std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
 }
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -69,7 +70,8 @@ void check_no_heap(const alloc::Counts& c) {
     if constexpr (detail::kept_gemm_buffers) {
         CHECK(c.calls == 0);
     } else {
-        MESSAGE("this Eigen build's GEMM allocates its packing buffers (not Eigen 3.4, or OpenMP): " << c.calls);
+        MESSAGE(
+            "this Eigen build's GEMM allocates its packing buffers (not Eigen 3.4, or OpenMP): " << c.calls);
     }
 }
 
@@ -83,7 +85,8 @@ void check_tasks(std::uint64_t seed, Make make) {
     test::Rng rng(seed);
     test::randomize(m, rng);
     const auto analyzer = make(m);
-    const std::vector<Target<T>> targets{target("autoencoder", select::all<T>()), target("output", select::index<T>(1))};
+    const std::vector<Target<T>> targets{target("autoencoder", select::all<T>()),
+                                         target("output", select::index<T>(1))};
     struct Split {
         int batch;
         Eigen::Index per;
@@ -121,7 +124,9 @@ void check_tasks(std::uint64_t seed, Make make) {
 
 }  // namespace
 
-TEST_CASE("steady state: explaining in tasks on two kept threads allocates nothing and gives the serial tasks' bits") {
+TEST_CASE(
+    "steady state: explaining in tasks on two kept threads allocates nothing and gives the serial tasks' "
+    "bits") {
     using M = seed::SeedModel<float, 90>;
     SUBCASE("LRP-epsilon") {
         check_tasks<M>(11, [](const M& m) { return lrp(m, Epsilon(0.1)); });

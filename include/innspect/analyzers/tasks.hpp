@@ -68,8 +68,10 @@ void target_rows(const Target<T>& t, Eigen::Index begin, Eigen::Index n, Eigen::
     r.selection.h = s.h;
     r.selection.w = s.w;
     r.selection.c = s.c;
-    if (s.values.rows() == batch && batch > 1) r.selection.values = s.values.middleRows(begin, n);
-    else r.selection.values = s.values;
+    if (s.values.rows() == batch && batch > 1)
+        r.selection.values = s.values.middleRows(begin, n);
+    else
+        r.selection.values = s.values;
 }
 template <class T>
 Target<T> target_rows(const Target<T>& t, Eigen::Index begin, Eigen::Index n, Eigen::Index batch) {
@@ -82,10 +84,13 @@ Target<T> target_rows(const Target<T>& t, Eigen::Index begin, Eigen::Index n, Ei
 /// layers `needed` (backward_path's: the tap and every layer it depends on) computed. The other
 /// layers are marked as not run (Trace::output throws for them), their buffers left as they were.
 template <class T>
-void trace_rows(const Trace<T>& t, Eigen::Index begin, Eigen::Index n, const std::vector<bool>& needed, Trace<T>& r) {
+void trace_rows(const Trace<T>& t, Eigen::Index begin, Eigen::Index n, const std::vector<bool>& needed,
+                Trace<T>& r) {
     const auto cut = [&](const Batch<T>& b, Batch<T>& into) {
-        if (b.size() == 0) into.resize(0, 0);
-        else into = b.middleRows(begin, n);
+        if (b.size() == 0)
+            into.resize(0, 0);
+        else
+            into = b.middleRows(begin, n);
     };
     cut(t.input, r.input);
     r.layers = t.layers;
@@ -260,7 +265,8 @@ public:
         s.errors.assign(tasks, nullptr);
         s.sized = false;
         Call<In> call{self, in, batch, per, tasks, m, t, out, one_task(opt), s};
-        s.run(m, [](void* c, std::size_t w) { static_cast<Call<In>*>(c)->run(w); }, &call);
+        void (*const job)(void*, std::size_t) = [](void* c, std::size_t w) { static_cast<Call<In>*>(c)->run(w); };
+        s.run(m, job, &call);
         for (std::size_t k = 0; k < tasks; ++k)
             if (s.errors[k]) std::rethrow_exception(s.errors[k]);
         out.report = s.reports[0];
@@ -270,15 +276,15 @@ public:
 private:
     /// What worker w keeps between calls.
     struct Slot {
-        std::unique_ptr<A> copy;  ///< the worker's own analyzer (none for the calling thread's slot)
-        Target<T> target;         ///< the task's target
-        Trace<T> trace;           ///< the trace overload: the task's rows of the caller's trace
+        std::unique_ptr<A> copy;       ///< the worker's own analyzer (none for the calling thread's slot)
+        Target<T> target;              ///< the task's target
+        Trace<T> trace;                ///< the trace overload: the task's rows of the caller's trace
         std::vector<bool> on, needed;  ///< the trace overload: the layers whose rows it copies
-        Explanation<T> part;      ///< the task's explanation, before it is copied into `out`
+        Explanation<T> part;           ///< the task's explanation, before it is copied into `out`
     };
 
     struct State {
-        std::vector<std::unique_ptr<Slot>> slots;   // one a worker, each on its own allocation
+        std::vector<std::unique_ptr<Slot>> slots;  // one a worker, each on its own allocation
         std::vector<ConservationReport> reports;   // one a task
         std::vector<std::exception_ptr> errors;    // one a task
         std::mutex size_mutex;                     // the first task done sizes `out`
@@ -372,7 +378,8 @@ private:
             Slot& slot = *s.slots[w];
             const A& a = w == 0 ? self : *slot.copy;
             for (std::size_t k = w; k < tasks; k += workers) {
-                const Eigen::Index begin = static_cast<Eigen::Index>(k) * per, n = std::min(per, batch - begin);
+                const Eigen::Index begin = static_cast<Eigen::Index>(k) * per,
+                                   n = std::min(per, batch - begin);
                 try {
                     target_rows(target, begin, n, batch, slot.target);
                     if constexpr (std::is_same_v<In, Trace<T>>) {
@@ -399,15 +406,21 @@ private:
                     s.sized = true;
                 }
             }
-            const auto fits = [&](const auto& a, const auto& b) { return a.rows() == n && a.cols() == b.cols(); };
-            bool same = fits(p.relevance, out.relevance) && fits(p.initial, out.initial) && p.score.size() == n &&
-                        p.layers.size() == out.layers.size();
-            for (std::size_t l = 0; same && l < p.layers.size(); ++l) same = fits(p.layers[l].relevance, out.layers[l].relevance);
-            if (!same) throw error("explaining in tasks: task " + std::to_string(k) + "'s explanation has another shape than the first one's");
+            const auto fits = [&](const auto& a, const auto& b) {
+                return a.rows() == n && a.cols() == b.cols();
+            };
+            bool same = fits(p.relevance, out.relevance) && fits(p.initial, out.initial) &&
+                        p.score.size() == n && p.layers.size() == out.layers.size();
+            for (std::size_t l = 0; same && l < p.layers.size(); ++l)
+                same = fits(p.layers[l].relevance, out.layers[l].relevance);
+            if (!same)
+                throw error("explaining in tasks: task " + std::to_string(k) +
+                            "'s explanation has another shape than the first one's");
             out.relevance.middleRows(begin, n) = p.relevance;
             out.initial.middleRows(begin, n) = p.initial;
             out.score.segment(begin, n) = p.score;
-            for (std::size_t l = 0; l < p.layers.size(); ++l) out.layers[l].relevance.middleRows(begin, n) = p.layers[l].relevance;
+            for (std::size_t l = 0; l < p.layers.size(); ++l)
+                out.layers[l].relevance.middleRows(begin, n) = p.layers[l].relevance;
             s.reports[k] = p.report;
         }
 
@@ -437,7 +450,8 @@ private:
             s.slots.push_back(std::move(slot));
         }
         if (s.threads.size() + 1 < m) {
-            const std::uint64_t seen = s.round.load(std::memory_order_relaxed);  // it joins the rounds after this one
+            const std::uint64_t seen =
+                s.round.load(std::memory_order_relaxed);  // it joins the rounds after this one
             s.threads.reserve(m - 1);
             while (s.threads.size() + 1 < m) {
                 const std::size_t w = s.threads.size() + 1;
