@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,26 @@ Explanation<double> by_hand(const A& a, const Batch<double>& x, const Target<dou
     return all;
 }
 
+/// Every field, the conservation report included, exactly.
+void check_identical(const Explanation<double>& a, const Explanation<double>& b) {
+    check_same(a, b);
+    const ConservationReport &r = a.report, &q = b.report;
+    CHECK(r.initial == q.initial);
+    CHECK(r.final == q.final);
+    CHECK(r.bypassed == q.bypassed);
+    CHECK(r.direct == q.direct);
+    CHECK(r.has_direct == q.has_direct);
+    REQUIRE(r.layers.size() == q.layers.size());
+    for (std::size_t l = 0; l < r.layers.size(); ++l) {
+        CHECK(r.layers[l].layer == q.layers[l].layer);
+        CHECK(r.layers[l].rule == q.layers[l].rule);
+        CHECK(r.layers[l].relevance_out == q.layers[l].relevance_out);
+        CHECK(r.layers[l].relevance_in == q.layers[l].relevance_in);
+        CHECK(r.layers[l].bias_absorbed == q.layers[l].bias_absorbed);
+        CHECK(r.layers[l].stabilizer_lost == q.layers[l].stabilizer_lost);
+    }
+}
+
 double max_rel_diff(const Batch<double>& a, const Batch<double>& b) {
     return (a - b).cwiseAbs().maxCoeff() / std::max(1e-300, b.cwiseAbs().maxCoeff());
 }
@@ -122,6 +143,79 @@ TEST_CASE("LRP and the gradient family in tasks: each task as its rows alone, on
     check_analyzer(gradient(net), "gradient");
     check_analyzer(input_x_gradient(net), "input x gradient");
     check_analyzer(guided_backprop(net), "guided backprop");
+}
+
+TEST_CASE("into a kept Explanation with kept workers: every field as the serial run of the same tasks, call after call") {
+    const Net net = make_net();
+    const auto t = target("logits");
+    const auto recon = target("recon", select::all());
+    const auto check_analyzer = [&](const auto& a, const char* name) {
+        INFO(name);
+        Explanation<double> kept, kept_trace;
+        // Batch sizes and splits that change between calls (uneven last tasks: 7 = 3 + 3 + 1,
+        // 4 + 3 on two threads, 5 = 2 + 2 + 1), more threads than before, then fewer; with and
+        // without per-layer records, a logit and a whole reconstruction.
+        struct Call {
+            Eigen::Index batch;
+            int threads;
+            Eigen::Index per;
+            bool keep;
+        };
+        for (const Call c : {Call{7, 2, 3, true}, Call{7, 2, 0, false}, Call{7, 3, 3, true}, Call{5, 2, 2, false},
+                             Call{5, 3, 2, true}, Call{7, 2, 3, true}, Call{8, 2, 0, true}}) {
+            for (const auto& tt : {t, recon}) {
+                CAPTURE(c.batch);
+                CAPTURE(c.threads);
+                CAPTURE(c.per);
+                CAPTURE(c.keep);
+                CAPTURE(tt.layer);
+                const Batch<double> x = inputs(c.batch);
+                const ExplainOptions opt{.keep_layers = c.keep, .threads = c.threads, .rows_per_task = c.per};
+                const Eigen::Index per = c.per > 0 ? c.per : (c.batch + c.threads - 1) / c.threads;
+                const auto serial = a.explain(x, tt, {.keep_layers = c.keep, .threads = 1, .rows_per_task = per});
+                check_same(serial, by_hand(a, x, tt, per, c.keep));
+                a.explain(x, tt, kept, opt);
+                check_identical(kept, serial);
+                // The trace overload: each worker copies its rows of the trace into one it keeps.
+                a.explain(net.forward(x), tt, kept_trace, opt);
+                check_identical(kept_trace, serial);
+            }
+        }
+        // A copy of the analyzer starts without workers and makes its own.
+        const auto copy = a;
+        const Batch<double> x = inputs(6);
+        check_identical(copy.explain(x, t, {.threads = 2}), a.explain(x, t, {.threads = 2}));
+    };
+    check_analyzer(lrp(net, Epsilon(1e-3)), "lrp epsilon");
+    check_analyzer(lrp(net, AlphaBeta(2, 1)), "lrp alpha2beta1");
+    check_analyzer(lrp(net, presets::epsilon_alpha2_beta1()), "lrp composite");
+    check_analyzer(gradient(net), "gradient");
+    check_analyzer(input_x_gradient(net), "input x gradient");
+}
+
+TEST_CASE("a failing task: its exception, the first in row order; the kept workers serve the next call") {
+    const Net net = make_net();
+    const auto a = lrp(net, Epsilon(1e-3));
+    const auto t = target("recon", select::all());
+    Batch<double> x = inputs(9);
+    const auto good = a.explain(x, t, {.threads = 1, .rows_per_task = 3});
+    Explanation<double> out;
+    a.explain(x, t, out, {.threads = 2, .rows_per_task = 3});
+    check_identical(out, good);
+    // Row 7 (task 2, the calling thread's second) and row 4 (task 1, the kept thread's) not finite:
+    // the error of task 1 is rethrown, whichever thread ran it.
+    x(7, 3) = std::nan("");
+    CHECK_THROWS_WITH_AS(a.explain(x, t, out, {.threads = 2, .rows_per_task = 3}), doctest::Contains("row 1, column 3"), value_error);
+    x(4, 5) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH_AS(a.explain(x, t, out, {.threads = 2, .rows_per_task = 3}), doctest::Contains("row 1, column 5"),
+                         value_error);
+    // Only task 0 fails: the kept thread's tasks succeed, the call still throws.
+    x = inputs(9);
+    x(0, 0) = std::nan("");
+    CHECK_THROWS_AS(a.explain(x, t, out, {.threads = 2, .rows_per_task = 3}), value_error);
+    x = inputs(9);
+    a.explain(x, t, out, {.threads = 2, .rows_per_task = 3});
+    check_identical(out, good);
 }
 
 TEST_CASE("the conservation report adds the tasks' sums") {

@@ -222,8 +222,8 @@ private:
 
 /// What an analyzer keeps between calls to explain without allocating in steady state: the forward
 /// trace, the resolved target and the walk's buffers. Buffers, not state: every call overwrites
-/// what it reads, so a copy of an analyzer (ExplainOptions::threads gives each worker one) starts
-/// with an empty workspace of its own. One analyzer per thread (README, "caches and threads").
+/// what it reads, so a copy of an analyzer (ExplainOptions::threads gives each kept worker one)
+/// starts with an empty workspace of its own. One analyzer per thread (README, "caches and threads").
 template <class T>
 struct Workspace {
     Trace<T> trace;
@@ -310,16 +310,29 @@ public:
 
     /// The same into `out`, an existing explanation whose buffers are reused: the forward trace and
     /// the backward walk's and rules' temporaries are the analyzer's own, kept across calls, so
-    /// after a first call with a batch size, a repeated call (same target, one task) makes no heap
+    /// after a first call with a batch size, a repeated call (same target) makes no heap
     /// allocation, and it gives what `explain(x, target, opt)` returns, bit for bit. Every field of
-    /// `out` is overwritten. Like every analyzer, one analyzer serves one thread at a time.
+    /// `out` is overwritten. Like every analyzer, one analyzer serves one thread at a time. In tasks
+    /// (`opt.threads` > 1 or `rows_per_task`) the analyzer keeps its workers (TaskCrew in
+    /// analyzers/tasks.hpp): no heap call either once every worker's tasks have the sizes of the
+    /// previous call's (always for the default split, one task a thread).
     void explain(const Batch<T>& x, const Target<T>& target, Explanation<T>& out, ExplainOptions opt = {}) const {
         if (several_tasks(opt, x.rows(), target)) {
-            out = explain_in_tasks(self(), x, target, opt);
+            crew_.explain(self(), x, x.rows(), target, out, opt);
             return;
         }
         model_.forward(x, ws_.trace, target.layer);
         self().explain(ws_.trace, target, out, opt);
+    }
+
+    /// Rows [begin, begin + n) of x explained alone, into `out`: one task of `rows_per_task`, what
+    /// `explain(x.middleRows(begin, n), target, out)` gives, without a copy of the rows of its own
+    /// (they go straight into the kept trace, whose input the forward pass then reads in place).
+    void explain_task(const Batch<T>& x, Eigen::Index begin, Eigen::Index n, const Target<T>& target,
+                      Explanation<T>& out, ExplainOptions opt = {}) const {
+        ws_.trace.input = x.middleRows(begin, n);
+        model_.forward(ws_.trace.input, ws_.trace, target.layer);  // assigns its input to itself
+        self().explain(ws_.trace, target, out, one_task(opt));
     }
 
     /// The explanation of `target` from an existing forward pass.
@@ -332,8 +345,15 @@ public:
 protected:
     explicit ExplainInto(const Model& model) : model_(model) {}
 
+    /// `explain(trace, target, out, opt)` in tasks, with the kept workers (the analyzers' trace
+    /// overloads call this when `several_tasks`).
+    void explain_tasks(const Trace<T>& trace, const Target<T>& target, Explanation<T>& out, const ExplainOptions& opt) const {
+        crew_.explain(self(), trace, trace.batch(), target, out, opt);
+    }
+
     const Model& model_;
     mutable Workspace<T> ws_;  ///< the forward trace and the walk's buffers, kept across calls
+    mutable TaskCrew<Derived, T> crew_;  ///< the workers for explaining in tasks, kept across calls
 
 private:
     const Derived& self() const { return static_cast<const Derived&>(*this); }

@@ -95,7 +95,9 @@ struct Explanation {
 struct ExplainOptions {
     bool keep_layers = false;  ///< record the relevance at every visited layer's output
     /// Threads explaining the batch's tasks at once (analyzers/tasks.hpp). 1: the calling thread
-    /// only; the library starts no thread unless this is > 1.
+    /// only; the library starts no thread unless this is > 1. LRP and the gradient analyzers keep
+    /// the threads they start (threads − 1, the calling thread is one of the workers) until they
+    /// are destroyed, each with its own copy of the analyzer, so a repeated call starts none.
     int threads = 1;
     /// Rows per task: each task is explained exactly as its rows alone would be. 0: the batch shared
     /// evenly among `threads` (one task for one thread). The results depend on the tasks, never on

@@ -120,7 +120,7 @@ public:
     /// The report is left empty.
     void explain(const Trace<T>& trace, const Target<T>& target, Explanation<T>& e, ExplainOptions opt = {}) const {
         if (detail::several_tasks(opt, trace.batch(), target)) {
-            e = detail::explain_in_tasks(*this, trace, target, opt);
+            Base::explain_tasks(trace, target, e, opt);
             return;
         }
         detail::resolve(trace, target, ws_.rt);

@@ -52,7 +52,7 @@ public:
     /// explain(x, target, out, opt) in analyzers/backward.hpp: no allocation in steady state).
     void explain(const Trace<T>& trace, const Target<T>& target, Explanation<T>& e, ExplainOptions opt = {}) const {
         if (detail::several_tasks(opt, trace.batch(), target)) {
-            e = detail::explain_in_tasks(*this, trace, target, opt);
+            Base::explain_tasks(trace, target, e, opt);
             return;
         }
         auto& rt = ws_.rt;

@@ -1,0 +1,140 @@
+// Issue 10, item 1 for several tasks: `explain(x, target, out, {.threads = 2})` (and from a trace)
+// with the workers the analyzer keeps (analyzers/tasks.hpp, TaskCrew) makes no heap call once it
+// has run with the batch size — no analyzer copy, no thread start, no task's fresh Explanation —
+// and gives, in every field, the bits of the serial run of the same tasks (threads = 1, the same
+// rows_per_task). Heap calls of every thread are counted (bench/alloc_counter.cpp).
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <innspect/innspect.hpp>
+
+#include "alloc_counter.hpp"
+#include "connectome/seed_model.hpp"
+#include "support/model_checks.hpp"
+#include "support/test_support.hpp"
+
+using namespace innspect;
+namespace alloc = innspect_bench::alloc;
+
+namespace {
+
+template <class T>
+bool same_bits(const Batch<T>& a, const Batch<T>& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
+}
+template <class T>
+bool same_bits(const Vector<T>& a, const Vector<T>& b) {
+    return a.size() == b.size() &&
+           std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
+}
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+/// Every field of two explanations, byte for byte.
+template <class T>
+void check_same(const Explanation<T>& serial, const Explanation<T>& kept) {
+    CHECK(same_bits(serial.relevance, kept.relevance));
+    CHECK(same_bits(serial.initial, kept.initial));
+    CHECK(same_bits(serial.score, kept.score));
+    CHECK(serial.at == kept.at);
+    CHECK(serial.shape == kept.shape);
+    REQUIRE(serial.layers.size() == kept.layers.size());
+    for (std::size_t l = 0; l < serial.layers.size(); ++l) {
+        CAPTURE(l);
+        CHECK(serial.layers[l].layer == kept.layers[l].layer);
+        CHECK(same_bits(serial.layers[l].relevance, kept.layers[l].relevance));
+    }
+    const ConservationReport &a = serial.report, &b = kept.report;
+    CHECK(same_bits(a.initial, b.initial));
+    CHECK(same_bits(a.final, b.final));
+    CHECK(same_bits(a.bypassed, b.bypassed));
+    CHECK(same_bits(a.direct, b.direct));
+    CHECK(a.has_direct == b.has_direct);
+    REQUIRE(a.layers.size() == b.layers.size());
+    for (std::size_t l = 0; l < a.layers.size(); ++l) {
+        CAPTURE(l);
+        CHECK(a.layers[l].layer == b.layers[l].layer);
+        CHECK(a.layers[l].rule == b.layers[l].rule);
+        CHECK(same_bits(a.layers[l].relevance_out, b.layers[l].relevance_out));
+        CHECK(same_bits(a.layers[l].relevance_in, b.layers[l].relevance_in));
+        CHECK(same_bits(a.layers[l].bias_absorbed, b.layers[l].bias_absorbed));
+        CHECK(same_bits(a.layers[l].stabilizer_lost, b.layers[l].stabilizer_lost));
+    }
+}
+
+void check_no_heap(const alloc::Counts& c) {
+    if constexpr (detail::kept_gemm_buffers) {
+        CHECK(c.calls == 0);
+    } else {
+        MESSAGE(
+            "this Eigen build's GEMM allocates its packing buffers (not Eigen 3.4, or OpenMP): " << c.calls);
+    }
+}
+
+/// `make(model)` makes an analyzer; it explains on two threads into one kept Explanation, from the
+/// input and from a trace. Splits whose tasks a worker takes have one size: the default (8 = 4 + 4,
+/// 7 = 4 + 3: one task a thread) and 2 rows a task (8 = 4 tasks, two a worker).
+template <class M, class Make>
+void check_tasks(std::uint64_t seed, Make make) {
+    using T = typename M::scalar;
+    M m;
+    test::Rng rng(seed);
+    test::randomize(m, rng);
+    const auto analyzer = make(m);
+    const std::vector<Target<T>> targets{target("autoencoder", select::all<T>()),
+                                         target("output", select::index<T>(1))};
+    struct Split {
+        int batch;
+        Eigen::Index per;
+    };
+    for (const auto& target : targets) {
+        CAPTURE(target.layer);
+        for (bool keep_layers : {false, true}) {
+            CAPTURE(keep_layers);
+            Explanation<T> kept, kept_trace;
+            for (const Split s : {Split{8, 0}, Split{7, 0}, Split{8, 2}}) {
+                CAPTURE(s.batch);
+                CAPTURE(s.per);
+                const Batch<T> x = rng.batch<T>(s.batch, M::input_shape::size);
+                const Trace<T> trace = m.forward(x);
+                const ExplainOptions opt{.keep_layers = keep_layers, .threads = 2, .rows_per_task = s.per};
+                analyzer.explain(x, target, kept, opt);  // the first call with this split may allocate
+                analyzer.explain(trace, target, kept_trace, opt);
+                alloc::start();
+                analyzer.explain(x, target, kept, opt);
+                const alloc::Counts c = alloc::stop();
+                check_no_heap(c);
+                alloc::start();
+                analyzer.explain(trace, target, kept_trace, opt);
+                const alloc::Counts ct = alloc::stop();
+                check_no_heap(ct);
+                const Eigen::Index per = s.per > 0 ? s.per : (s.batch + 1) / 2;
+                const ExplainOptions serial{.keep_layers = keep_layers, .threads = 1, .rows_per_task = per};
+                check_same(make(m).explain(x, target, serial), kept);
+                // From the whole batch's trace: its rows are not bit for bit a task's own forward pass.
+                check_same(make(m).explain(trace, target, serial), kept_trace);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "steady state: explaining in tasks on two kept threads allocates nothing and gives the serial tasks' "
+    "bits") {
+    using M = seed::SeedModel<float, 90>;
+    SUBCASE("LRP-epsilon") {
+        check_tasks<M>(11, [](const M& m) { return lrp(m, Epsilon(0.1)); });
+    }
+    SUBCASE("LRP alpha2beta1") {
+        check_tasks<M>(12, [](const M& m) { return lrp(m, AlphaBeta(2, 1)); });
+    }
+    SUBCASE("gradient") {
+        check_tasks<M>(13, [](const M& m) { return gradient(m); });
+    }
+}
