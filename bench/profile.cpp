@@ -228,7 +228,7 @@ void lrp_table(const Net& model, const Batch<T>& x, const ins::Target<T>& target
             const Batch<T>& in = trace.input_of(i);
             const Batch<T>& z = trace.pre_activation(i);
             auto ctx = std::make_shared<ins::RuleContext<L>>(
-                ins::RuleContext<L>{layer, in, z, (*caches)[static_cast<std::size_t>(i)], Net::layer_infos()[i].parent < 0});
+                ins::RuleContext<L>{layer, layer.params(), in, z, (*caches)[static_cast<std::size_t>(i)], Net::layer_infos()[i].parent < 0});
             tb.add(name + ": rule " + rule.name(), [ctx, &rule, &r] { keep(rule.relevance(*ctx, r).relevance); }, per, 2);
             const int n_gemm = alpha_beta ? 4 : 1;
             auto gf = std::make_shared<LayerGemm<L>>(layer, x.rows(), false);
@@ -458,7 +458,7 @@ void prototypes_table(const Net& model, const Batch<T>& x, const Budget& b) {
     const auto& conv1 = model.layer<"conv1">();
     using L1 = std::remove_cvref_t<decltype(conv1)>;
     auto cache = std::make_shared<ins::ParamCache<T>>();
-    auto ctx = std::make_shared<ins::RuleContext<L1>>(ins::RuleContext<L1>{conv1, trace.input, z1, *cache, true});
+    auto ctx = std::make_shared<ins::RuleContext<L1>>(ins::RuleContext<L1>{conv1, conv1.params(), trace.input, z1, *cache, true});
     const ins::AlphaBeta rule(2, 1);
     const Batch<T> ref = rule.relevance(*ctx, *r1).relevance;
     const auto wp = ins::detail::positive_params(*ctx, false);
