@@ -12,16 +12,23 @@ namespace innspect {
 struct Flat {
     std::string name() const { return "flat"; }
 
+    /// R_in into `out` (its buffer reused; the all-ones kernel and n cached): R_in = apply_transposed(R / n, 1).
+    /// Returns 0: no bias enters.
     template <class L>
-    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
         using T = typename L::scalar;
         const auto& ones = ctx.cache.get("ones", [&] { return ctx.params.map_kernel([](T) { return T(1); }); });
         // n_j = apply(1, 1): zero padding makes out-of-bounds inputs count for nothing.
         const auto& n = ctx.cache.get_batch("flat.n", [&] {
             return ctx.layer.apply(Batch<T>::Ones(1, ctx.x.cols()), ones);
         });
-        const Batch<T> s = detail::safe_divide(r, Batch<T>(n.replicate(r.rows(), 1)));
-        return {ctx.layer.apply_transposed(s, ones), 0.0};
+        detail::spread(ctx, r, ones, n, out);
+        return 0.0;
+    }
+    template <class L>
+    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+        return detail::relevance_step(*this, ctx, r);
     }
 };
 

@@ -5,12 +5,23 @@
 /// z_j = 0 passes nothing. On x ≥ 0 it is the original γ rule (Montavon et al. 2019).
 
 #include <string>
+#include <vector>
 
 #include "innspect/core/errors.hpp"
-#include "innspect/rules/alpha_beta.hpp"
 #include "innspect/rules/rule.hpp"
 
 namespace innspect {
+
+namespace detail {
+/// A layer's γ kernels for one γ, made once: U = W + γW⁺, D = W + γW⁻ (kernels only) and their
+/// biases b + γb⁺, b + γb⁻ (empty without a bias).
+template <class T>
+struct GammaParams {
+    double gamma = 0;
+    LinearParams<T> up, down;
+    Vector<T> bias_up, bias_down;
+};
+}  // namespace detail
 
 /// The gamma rule, γ ≥ 0 (default 0.25). Denominators are stabilised by +1e-6·sgn₀.
 struct Gamma {
@@ -25,43 +36,54 @@ struct Gamma {
 
     std::string name() const { return "gamma(" + detail::format_number(gamma) + (bias ? ")" : ", no bias)"); }
 
+    /// R_in into `out` (its buffer reused; U, D and their biases cached per γ, the products kept in
+    /// ctx.cache): the sign-split step (detail::sign_split_step) with P = U, N = D, s⁺ where z > 0
+    /// and s⁻ where z < 0. Returns Σ s⁺ ⊙ (b + γb⁺) + Σ s⁻ ⊙ (b + γb⁻), what the biases absorbed.
+    template <class L>
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
+        using T = typename L::scalar;
+        auto& w = detail::rule_buffers(ctx);
+        const auto& gp = params(ctx);
+        const bool with_bias = bias && ctx.params.has_bias;
+        const detail::SignSplit<T> split{gp.up,
+                                         gp.down,
+                                         with_bias ? &gp.bias_up : nullptr,
+                                         with_bias ? &gp.bias_down : nullptr,
+                                         T(1),
+                                         T(1),
+                                         true,
+                                         false,
+                                         &detail::denominator_z(ctx, bias, w.z0),
+                                         T(stabilizer)};
+        return detail::sign_split_step(ctx, r, split, out);
+    }
     template <class L>
     LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+        return detail::relevance_step(*this, ctx, r);
+    }
+
+private:
+    /// U, D and their biases for this γ, made on first use. Kept in a list searched by the value
+    /// of γ rather than under a key string, which would allocate on every call.
+    template <class L>
+    const detail::GammaParams<typename L::scalar>& params(const RuleContext<L>& ctx) const {
         using T = typename L::scalar;
+        auto& list = ctx.cache.template workspace<std::vector<detail::GammaParams<T>>>("gamma params");
+        for (const auto& p : list)
+            if (p.gamma == gamma) return p;
         const T g = T(gamma);
         const auto& own = ctx.params;
-        const bool with_bias = bias && own.has_bias;
-        const std::string key = detail::format_number(gamma);
-        const auto& up = ctx.cache.get("gamma+" + key, [&] { return own.map_kernel([g](T w) { return w + g * detail::positive(w); }); });
-        const auto& dn = ctx.cache.get("gamma-" + key, [&] { return own.map_kernel([g](T w) { return w + g * detail::negative(w); }); });
-        const Batch<T> z = detail::denominator_z(ctx, bias);
-        const Batch<T> xp = ctx.x.cwiseMax(T(0));
-        const Batch<T> xn = ctx.x.cwiseMin(T(0));
-        const bool has_negative = xn.minCoeff() < T(0);
-        const auto& l = ctx.layer;
-
-        LrpStep<T> out;
-        out.relevance = Batch<T>::Zero(ctx.x.rows(), ctx.x.cols());
-        // sign = +1: neurons with z > 0 use (up for x⁺, dn for x⁻); sign = −1: z < 0 use the reverse.
-        auto part = [&](const LinearParams<T>& for_xp, const LinearParams<T>& for_xn, T sign) {
-            Batch<T> zz = l.apply(xp, for_xp);
-            if (has_negative) zz += l.apply(xn, for_xn);
-            Vector<T> b;
-            if (with_bias) {
-                b = sign > 0 ? Vector<T>(own.bias + g * own.bias.cwiseMax(T(0)))
-                             : Vector<T>(own.bias + g * own.bias.cwiseMin(T(0)));
-                detail::add_bias(zz, b);
-            }
-            const Batch<T> selected = (sign * z.array() > T(0)).select(r, T(0));
-            const Batch<T> s = selected.cwiseQuotient(detail::stabilize(zz, T(stabilizer)));
-            Batch<T> c = xp.cwiseProduct(l.apply_transposed(s, for_xp));
-            if (has_negative) c += xn.cwiseProduct(l.apply_transposed(s, for_xn));
-            out.relevance += c;
-            if (with_bias) out.bias_absorbed += detail::bias_share(s, b);
-        };
-        part(up, dn, T(1));
-        part(dn, up, T(-1));
-        return out;
+        detail::GammaParams<T> p;
+        p.gamma = gamma;
+        p.up = own.map_kernel([g](T v) { return v + g * detail::positive(v); });
+        p.down = own.map_kernel([g](T v) { return v + g * detail::negative(v); });
+        if (own.has_bias) {
+            p.bias_up = own.bias + g * own.bias.cwiseMax(T(0));
+            p.bias_down = own.bias + g * own.bias.cwiseMin(T(0));
+        }
+        list.push_back(std::move(p));
+        return list.back();
     }
 };
 

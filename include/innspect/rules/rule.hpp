@@ -53,12 +53,6 @@ Batch<T> stabilize(const Batch<T>& z, T eps) {
     return (z.array() >= T(0)).select(z.array() + eps, z.array() - eps).matrix();
 }
 
-/// R / z, and 0 where z = 0 (that neuron passes no relevance).
-template <class T>
-Batch<T> safe_divide(const Batch<T>& r, const Batch<T>& z) {
-    return (z.array() != T(0)).select(r.array() / z.array(), T(0)).matrix();
-}
-
 /// `layer.apply(x, P)` into `out`: with the layer's `apply_into` when it has one (its buffer
 /// reused), else the fresh result moved in (the layer contract asks only for `apply`).
 template <class L, class T>
@@ -72,6 +66,55 @@ void apply_transposed_into(const L& layer, const Batch<T>& s, const LinearParams
     if constexpr (requires { layer.apply_transposed_into(s, p, out); }) layer.apply_transposed_into(s, p, out);
     else out = layer.apply_transposed(s, p);
 }
+
+/// scale·r / (d + ε·sgn₀(d)) entry by entry, as a functor Eigen vectorises (its `select` is scalar
+/// in 3.4): the quotient step of the sign-split rules, fused with the sum that makes d. The packet
+/// form does on each entry what the scalar form does, so an entry has the same bits either way.
+template <class T>
+struct stabilized_quotient_op {
+    T scale, eps;
+    T operator()(const T& r, const T& d) const { return scale * r / (d < T(0) ? d - eps : d + eps); }
+    template <class P>
+    P packetOp(const P& r, const P& d) const {
+        namespace ei = Eigen::internal;
+        const P e = ei::pset1<P>(eps);
+        return ei::pdiv(ei::pmul(ei::pset1<P>(scale), r),
+                        ei::pselect(ei::pcmp_lt(d, ei::pzero(d)), ei::psub(d, e), ei::padd(d, e)));
+    }
+};
+
+/// r where z > 0 (`positive`) or z < 0 (not), else 0: which neurons a γ branch serves, vectorised.
+template <class T>
+struct sign_mask_op {
+    bool positive;
+    T operator()(const T& r, const T& z) const { return (positive ? z > T(0) : z < T(0)) ? r : T(0); }
+    template <class P>
+    P packetOp(const P& r, const P& z) const {
+        namespace ei = Eigen::internal;
+        const P zero = ei::pzero(z);
+        return ei::pselect(positive ? ei::pcmp_lt(zero, z) : ei::pcmp_lt(z, zero), r, zero);
+    }
+};
+
+}  // namespace detail
+}  // namespace innspect
+
+namespace Eigen::internal {
+template <class T>
+struct functor_traits<innspect::detail::stabilized_quotient_op<T>> {
+    enum {
+        Cost = 2 * NumTraits<T>::AddCost + NumTraits<T>::MulCost + scalar_div_cost<T, true>::value,
+        PacketAccess = packet_traits<T>::HasDiv && packet_traits<T>::HasCmp
+    };
+};
+template <class T>
+struct functor_traits<innspect::detail::sign_mask_op<T>> {
+    enum { Cost = 2 * NumTraits<T>::AddCost, PacketAccess = packet_traits<T>::HasCmp };
+};
+}  // namespace Eigen::internal
+
+namespace innspect {
+namespace detail {
 
 /// Into `q`: R / (z + ε·sgn₀(z)), and 0 where that is 0 — safe_divide(r, stabilize(z, eps)) in one
 /// pass, without the stabilised denominator as a matrix of its own (the same operations on each
@@ -89,13 +132,17 @@ void stabilized_quotient(const Batch<T>& r, const Batch<T>& z, T eps, Batch<T>& 
 /// position, and a layer with one channel and 8 100 positions per sample spent more there than in
 /// its GEMM.
 template <class T>
-double bias_share(const Batch<T>& s, const Vector<T>& b, Vector<T>& tmp) {
+double bias_share(const T* s, Eigen::Index size, const Vector<T>& b, Vector<T>& tmp) {
     if (b.size() == 0) return 0;
-    if (b.size() == 1) return static_cast<double>(b(0) * Eigen::Map<const Vector<T>>(s.data(), s.size()).sum());
-    Eigen::Map<const Matrix<T>> sm(s.data(), s.size() / b.size(), b.size());
+    if (b.size() == 1) return static_cast<double>(b(0) * Eigen::Map<const Vector<T>>(s, size).sum());
+    Eigen::Map<const Matrix<T>> sm(s, size / b.size(), b.size());
     tmp.setZero(b.size());
     for (Eigen::Index p = 0; p < sm.rows(); ++p) tmp += sm.row(p).transpose();  // contiguous rows: vectorised
     return static_cast<double>(tmp.dot(b));
+}
+template <class T>
+double bias_share(const Batch<T>& s, const Vector<T>& b, Vector<T>& tmp) {
+    return bias_share(s.data(), s.size(), b, tmp);
 }
 template <class T>
 double bias_share(const Batch<T>& s, const Vector<T>& b) {
@@ -109,7 +156,7 @@ double bias_share(const Batch<T>& s, const Vector<T>& b) {
 /// left; a rule overwrites a buffer before reading it.
 template <class T>
 struct RuleBuffers {
-    Batch<T> z, z2, s, c, c2, xp, xn;
+    Batch<T> z, z2, z3, z4, s, s2, c, c2, c3, c4, xp, xn, x2, z0;
     Vector<T> bias_sums, bp, bn;
 };
 
@@ -126,6 +173,18 @@ double distribute(const RuleContext<L>& ctx, const LinearParams<typename L::scal
     apply_transposed_into(ctx.layer, w.s, p, w.c);
     out = ctx.x.cwiseProduct(w.c);
     return p.has_bias ? bias_share(w.s, p.bias, w.bias_sums) : 0.0;
+}
+
+/// R_in = apply_transposed(R / n, P) into `out`, with n one row of per-unit denominators shared by
+/// every batch row, and 0 where n is 0: the step of the rules that ignore x (flat, w²).
+template <class L>
+void spread(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r, const LinearParams<typename L::scalar>& p,
+            const Batch<typename L::scalar>& n, Batch<typename L::scalar>& out) {
+    using T = typename L::scalar;
+    auto& w = rule_buffers(ctx);
+    const auto nb = n.replicate(r.rows(), 1);  // an expression: no matrix of its own
+    w.s = (nb.array() != T(0)).select(r.array() / nb.array(), T(0)).matrix();
+    apply_transposed_into(ctx.layer, w.s, p, out);
 }
 
 /// `rule`'s step at one linear layer, its relevance at the layer input into `out`; returns what
@@ -200,6 +259,156 @@ const LinearParams<typename L::scalar>& negative_params(const RuleContext<L>& ct
         if (!bias) p.has_bias = false;
         return p;
     });
+}
+
+/// What a sign-split rule (α-β, z⁺, γ) runs with: two kernels P ("same") and N ("other"), with
+///   z_pos = x⁺P + x⁻N (+ b_pos),   s_pos = scale_pos · R / stabilise(z_pos)
+///   z_neg = x⁺N + x⁻P (+ b_neg),   s_neg = scale_neg · R / stabilise(z_neg)
+///   R_in  = x⁺ ⊙ (s_pos Pᵀ ∓ s_neg Nᵀ) + x⁻ ⊙ (s_pos Nᵀ ∓ s_neg Pᵀ)    (− for α-β, + for γ)
+/// α-β: P = W⁺, N = W⁻, b_pos = b⁺, b_neg = b⁻, scales α and β. γ: P = W + γW⁺, N = W + γW⁻,
+/// b_pos = b + γb⁺, b_neg = b + γb⁻, scales 1, and s_pos only where z > 0, s_neg only where z < 0.
+template <class T>
+struct SignSplit {
+    const LinearParams<T>& same;   ///< P, its kernel only (the biases below enter the quotient)
+    const LinearParams<T>& other;  ///< N, likewise
+    const Vector<T>* bias_pos;     ///< nullptr: no bias
+    const Vector<T>* bias_neg;
+    T scale_pos, scale_neg;
+    bool negative_part;            ///< false: R_in has the positive part only (z⁺, β = 0)
+    bool subtract;                 ///< R_in = positive part − negative part (else +)
+    const Batch<T>* mask_by;       ///< γ: the z whose sign picks the part (nullptr: both parts everywhere)
+    T eps;                         ///< the stabiliser
+};
+
+/// Whether sign_split_step stacks x⁺ and x⁻ (and s_pos, s_neg) into one batch of 2·B rows. Not
+/// for a single row: a layer with one output position (conv2 of the seed model, any Dense) then
+/// runs matrix-vector products, which two rows would turn into a GEMM that packs the whole kernel
+/// (measured at batch 1: the conv2 α2β1 step 57 → 104 us). From two rows on, stacking packs each
+/// kernel once instead of twice.
+inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
+
+/// The sign-split step (SignSplit) at one linear layer, R_in into `out`, with the layer's
+/// products written into the kept buffers; returns Σ s_pos ⊙ b_pos ∓ Σ s_neg ⊙ b_neg, what the
+/// biases absorbed.
+///
+/// Every product of the formula is computed on its own: x⁺P, x⁻N, x⁺N, x⁻P forward and s_pos Pᵀ,
+/// s_pos Nᵀ, s_neg Nᵀ, s_neg Pᵀ backward. Identities that save products — z_neg = z − z_pos from
+/// the stored pre-activation, W⁺ = W − W⁻ in the backward (5 GEMMs instead of 8) — subtract large
+/// quantities: where a denominator is degenerate (z_pos or z_neg ≈ 0, so s = R / 1e-6 is huge) the
+/// difference leaves a rounding error of size eps·|s|·|w| in terms that the separate products give
+/// as exact zeros (an input with no negative weight into that neuron), and that error reaches the
+/// relevance of unrelated inputs. What is saved instead is passes: on inputs with negative entries
+/// x⁺ and x⁻ are stacked into one batch of 2·B rows, so one product with P gives x⁺P and x⁻P and
+/// one with N gives x⁺N and x⁻N (likewise [s_pos; s_neg] backward), each sum of two products, its
+/// bias and the stabilised quotient are one pass, and the final combination is one pass. On
+/// inputs without negative entries (after ReLU, images) x⁺ = x and the x⁻ products are skipped.
+template <class L>
+double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                       const SignSplit<typename L::scalar>& p, Batch<typename L::scalar>& out) {
+    using T = typename L::scalar;
+    using ConstMap = Eigen::Map<const Matrix<T>>;
+    auto& w = rule_buffers(ctx);
+    const auto& l = ctx.layer;
+    const Batch<T>& x = ctx.x;
+    const Eigen::Index rows = x.rows(), size_out = r.size();
+    const bool has_negative = x.size() > 0 && x.minCoeff() < T(0);
+
+    // s (at `s`) = scale · R / stabilise(d1 + d2 + b), d2 and b optional; in a channels view
+    // (positions × channels) so that the per-channel bias broadcasts over rows.
+    auto quotient = [&](T* s, const T* d1, const T* d2, const Vector<T>* b, T scale, bool positive) {
+        const Eigen::Index ch = b ? b->size() : size_out;
+        const Eigen::Index n = ch > 0 ? size_out / ch : 0;
+        Eigen::Map<Matrix<T>> sm(s, n, ch);
+        const ConstMap rm(r.data(), n, ch), a(d1, n, ch);
+        const stabilized_quotient_op<T> q{scale, p.eps};
+        auto write = [&](const auto& d) {
+            if (p.mask_by) sm = rm.binaryExpr(ConstMap(p.mask_by->data(), n, ch), sign_mask_op<T>{positive}).binaryExpr(d, q);
+            else sm = rm.binaryExpr(d, q);
+        };
+        auto with_bias = [&](const auto& d) {
+            if (b) write(d.rowwise() + b->transpose());
+            else write(d);
+        };
+        if (d2) with_bias(a + ConstMap(d2, n, ch));
+        else with_bias(a);
+    };
+    auto share = [&](const T* s, const Vector<T>* b) { return b ? bias_share(s, size_out, *b, w.bias_sums) : 0.0; };
+    const double sign = p.subtract ? -1.0 : 1.0;
+
+    if (!has_negative) {
+        // x⁺ = x, x⁻ = 0: z_pos = xP, z_neg = xN; R_in = x ⊙ (s_pos Pᵀ ∓ s_neg Nᵀ).
+        apply_into(l, x, p.same, w.z);
+        w.s.resize(rows, r.cols());
+        quotient(w.s.data(), w.z.data(), nullptr, p.bias_pos, p.scale_pos, true);
+        apply_transposed_into(l, w.s, p.same, w.c);
+        double absorbed = share(w.s.data(), p.bias_pos);
+        if (!p.negative_part) {
+            out = x.cwiseProduct(w.c);
+            return absorbed;
+        }
+        apply_into(l, x, p.other, w.z2);
+        w.s2.resize(rows, r.cols());
+        quotient(w.s2.data(), w.z2.data(), nullptr, p.bias_neg, p.scale_neg, false);
+        apply_transposed_into(l, w.s2, p.other, w.c2);
+        if (p.subtract) out = x.cwiseProduct(w.c - w.c2);
+        else out = x.cwiseProduct(w.c + w.c2);
+        return absorbed + sign * share(w.s2.data(), p.bias_neg);
+    }
+
+    if (!p.negative_part) {
+        // z_pos = x⁺P + x⁻N; R_in = x⁺ ⊙ s_pos Pᵀ + x⁻ ⊙ s_pos Nᵀ.
+        w.xp = x.cwiseMax(T(0));
+        w.xn = x.cwiseMin(T(0));
+        apply_into(l, w.xp, p.same, w.z);
+        apply_into(l, w.xn, p.other, w.z2);
+        w.s.resize(rows, r.cols());
+        quotient(w.s.data(), w.z.data(), w.z2.data(), p.bias_pos, p.scale_pos, true);
+        apply_transposed_into(l, w.s, p.same, w.c);
+        apply_transposed_into(l, w.s, p.other, w.c2);
+        out = w.xp.cwiseProduct(w.c) + w.xn.cwiseProduct(w.c2);
+        return share(w.s.data(), p.bias_pos);
+    }
+
+    const Eigen::Index size_in = x.size();
+    if (stack_sign_split(rows)) {
+        // X = [x⁺; x⁻]: X·P = [x⁺P; x⁻P], X·N = [x⁺N; x⁻N]; S = [s_pos; s_neg]: S·Pᵀ = [s_pos Pᵀ;
+        // s_neg Pᵀ], S·Nᵀ = [s_pos Nᵀ; s_neg Nᵀ]. Top halves are the first B rows (row-major).
+        w.x2.resize(2 * rows, x.cols());
+        w.x2.topRows(rows) = x.cwiseMax(T(0));
+        w.x2.bottomRows(rows) = x.cwiseMin(T(0));
+        apply_into(l, w.x2, p.same, w.z);
+        apply_into(l, w.x2, p.other, w.z2);
+        w.s.resize(2 * rows, r.cols());
+        T* s_neg = w.s.data() + size_out;
+        quotient(w.s.data(), w.z.data(), w.z2.data() + size_out, p.bias_pos, p.scale_pos, true);
+        quotient(s_neg, w.z2.data(), w.z.data() + size_out, p.bias_neg, p.scale_neg, false);
+        apply_transposed_into(l, w.s, p.same, w.c);
+        apply_transposed_into(l, w.s, p.other, w.c2);
+        const ConstMap xp(w.x2.data(), rows, x.cols()), xn(w.x2.data() + size_in, rows, x.cols());
+        const ConstMap sp_p(w.c.data(), rows, x.cols()), sn_p(w.c.data() + size_in, rows, x.cols());
+        const ConstMap sp_n(w.c2.data(), rows, x.cols()), sn_n(w.c2.data() + size_in, rows, x.cols());
+        if (p.subtract) out = xp.cwiseProduct(sp_p - sn_n) + xn.cwiseProduct(sp_n - sn_p);
+        else out = xp.cwiseProduct(sp_p + sn_n) + xn.cwiseProduct(sp_n + sn_p);
+        return share(w.s.data(), p.bias_pos) + sign * share(s_neg, p.bias_neg);
+    } else {
+        w.xp = x.cwiseMax(T(0));
+        w.xn = x.cwiseMin(T(0));
+        apply_into(l, w.xp, p.same, w.z);
+        apply_into(l, w.xn, p.other, w.z2);
+        apply_into(l, w.xp, p.other, w.z3);
+        apply_into(l, w.xn, p.same, w.z4);
+        w.s.resize(rows, r.cols());
+        w.s2.resize(rows, r.cols());
+        quotient(w.s.data(), w.z.data(), w.z2.data(), p.bias_pos, p.scale_pos, true);
+        quotient(w.s2.data(), w.z3.data(), w.z4.data(), p.bias_neg, p.scale_neg, false);
+        apply_transposed_into(l, w.s, p.same, w.c);
+        apply_transposed_into(l, w.s, p.other, w.c2);
+        apply_transposed_into(l, w.s2, p.other, w.c3);
+        apply_transposed_into(l, w.s2, p.same, w.c4);
+        if (p.subtract) out = w.xp.cwiseProduct(w.c - w.c3) + w.xn.cwiseProduct(w.c2 - w.c4);
+        else out = w.xp.cwiseProduct(w.c + w.c3) + w.xn.cwiseProduct(w.c2 + w.c4);
+        return share(w.s.data(), p.bias_pos) + sign * share(w.s2.data(), p.bias_neg);
+    }
 }
 
 }  // namespace detail

@@ -11,15 +11,22 @@ namespace innspect {
 struct WSquare {
     std::string name() const { return "w_square"; }
 
+    /// R_in into `out` (its buffer reused; W² and its column sums cached): R_in =
+    /// apply_transposed(R / apply(1, W²), W²). Returns 0: no bias enters.
     template <class L>
-    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
         using T = typename L::scalar;
         const auto& w2 = ctx.cache.get("w2", [&] { return ctx.params.map_kernel([](T w) { return w * w; }); });
         const auto& d = ctx.cache.get_batch("w2.sum", [&] {
             return ctx.layer.apply(Batch<T>::Ones(1, ctx.x.cols()), w2);
         });
-        const Batch<T> s = detail::safe_divide(r, Batch<T>(d.replicate(r.rows(), 1)));
-        return {ctx.layer.apply_transposed(s, w2), 0.0};
+        detail::spread(ctx, r, w2, d, out);
+        return 0.0;
+    }
+    template <class L>
+    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+        return detail::relevance_step(*this, ctx, r);
     }
 };
 

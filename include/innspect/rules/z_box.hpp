@@ -36,32 +36,66 @@ struct ZBox {
         return "zbox(per-feature)";
     }
 
+    /// R_in into `out` (its buffer reused; the bounds as rows, x − l, x − h and the products kept
+    /// in ctx.cache). Each term splits by the sign of the weight, x w − l w⁺ − h w⁻ =
+    /// (x − l) w⁺ + (x − h) w⁻, so with c± = s·W±ᵀ and s = R / stabilise(z):
+    ///   z = (x − l)·W⁺ + (x − h)·W⁻,   R_in = (x − l) ⊙ c⁺ + (x − h) ⊙ c⁻
+    /// Four products instead of six, and for x in [l, h] every term of z is ≥ 0: no sum of
+    /// opposite-signed products of the size of x·W that cancel down to a small z. Returns 0.
     template <class L>
-    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+    double relevance_into(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                          Batch<typename L::scalar>& out) const {
         using T = typename L::scalar;
-        const Batch<T> lo = bound(low, ctx.x, "low");
-        const Batch<T> hi = bound(high, ctx.x, "high");
-        const auto& p = ctx.cache.get("nobias", [&] { return ctx.params.without_bias(); });
+        auto& w = detail::rule_buffers(ctx);
+        const auto& bounds = bound_rows(ctx);
         const auto& wp = detail::positive_params(ctx, false);
         const auto& wn = detail::negative_params(ctx, false);
         const auto& l = ctx.layer;
-        const Batch<T> z = l.apply(ctx.x, p) - l.apply(lo, wp) - l.apply(hi, wn);
-        const Batch<T> s = r.cwiseQuotient(detail::stabilize(z, T(stabilizer)));
-        LrpStep<T> out;
-        out.relevance = ctx.x.cwiseProduct(l.apply_transposed(s, p)) - lo.cwiseProduct(l.apply_transposed(s, wp)) -
-                        hi.cwiseProduct(l.apply_transposed(s, wn));
-        return out;
+        w.xp = ctx.x.array().rowwise() - bounds.low.row(0).array();   // x − l
+        w.xn = ctx.x.array().rowwise() - bounds.high.row(0).array();  // x − h
+        detail::apply_into(l, w.xp, wp, w.z);
+        detail::apply_into(l, w.xn, wn, w.z2);
+        w.s = r.binaryExpr(w.z + w.z2, detail::stabilized_quotient_op<T>{T(1), T(stabilizer)});
+        detail::apply_transposed_into(l, w.s, wp, w.c);
+        detail::apply_transposed_into(l, w.s, wn, w.c2);
+        out = w.xp.cwiseProduct(w.c) + w.xn.cwiseProduct(w.c2);
+        return 0.0;
+    }
+    template <class L>
+    LrpStep<typename L::scalar> relevance(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r) const {
+        return detail::relevance_step(*this, ctx, r);
     }
 
 private:
+    /// The bounds as one row over the layer input's features each, for the bounds they were made
+    /// from (remade when those differ: another rule on the same cache, another input width).
     template <class T>
-    static Batch<T> bound(const std::vector<double>& v, const Batch<T>& x, const char* which) {
-        if (v.size() == 1) return Batch<T>::Constant(x.rows(), x.cols(), T(v[0]));
-        if (static_cast<Eigen::Index>(v.size()) != x.cols())
+    struct BoundRows {
+        std::vector<double> from_low, from_high;
+        Batch<T> low, high;
+    };
+
+    template <class L>
+    const BoundRows<typename L::scalar>& bound_rows(const RuleContext<L>& ctx) const {
+        using T = typename L::scalar;
+        auto& b = ctx.cache.template workspace<BoundRows<T>>("zbox bounds");
+        if (b.from_low != low || b.from_high != high || b.low.cols() != ctx.x.cols()) {
+            b.low = bound<T>(low, ctx.x.cols(), "low");
+            b.high = bound<T>(high, ctx.x.cols(), "high");
+            b.from_low = low;
+            b.from_high = high;
+        }
+        return b;
+    }
+
+    template <class T>
+    static Batch<T> bound(const std::vector<double>& v, Eigen::Index features, const char* which) {
+        if (v.size() == 1) return Batch<T>::Constant(1, features, T(v[0]));
+        if (static_cast<Eigen::Index>(v.size()) != features)
             throw shape_error(std::string("ZBox rule: ") + which + " bound has " + std::to_string(v.size()) +
-                              " values, the layer input has " + std::to_string(x.cols()) + " features");
-        Batch<T> b(x.rows(), x.cols());
-        for (Eigen::Index c = 0; c < x.cols(); ++c) b.col(c).setConstant(T(v[static_cast<std::size_t>(c)]));
+                              " values, the layer input has " + std::to_string(features) + " features");
+        Batch<T> b(1, features);
+        for (Eigen::Index c = 0; c < features; ++c) b(0, c) = T(v[static_cast<std::size_t>(c)]);
         return b;
     }
 };
