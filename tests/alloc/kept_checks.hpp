@@ -2,8 +2,8 @@
 /// \file
 /// What the allocation-counting tests check about an explanation into a kept Explanation: after a
 /// first call with a batch size, a call makes no heap call, and every field is byte for byte what
-/// a fresh analyzer's plain `explain(x, target)` returns. (tests/alloc/steady_state.cpp holds the
-/// same helpers of its own, written first; it can include this header instead.)
+/// a fresh analyzer's plain `explain(x, target)` returns. Shared by every
+/// file of tests/alloc/.
 
 #include <doctest/doctest.h>
 

@@ -12,6 +12,7 @@
 
 #include <innspect/innspect.hpp>
 
+#include "alloc/kept_checks.hpp"
 #include "alloc_counter.hpp"
 #include "connectome/seed_model.hpp"
 #include "support/model_checks.hpp"
@@ -22,49 +23,8 @@ namespace alloc = innspect_bench::alloc;
 
 namespace {
 
-template <class T>
-bool same_bits(const Batch<T>& a, const Batch<T>& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
-}
-template <class T>
-bool same_bits(const Vector<T>& a, const Vector<T>& b) {
-    return a.size() == b.size() &&
-           std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
-}
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-/// Every field of two explanations, byte for byte.
-template <class T>
-void check_same(const Explanation<T>& serial, const Explanation<T>& kept) {
-    CHECK(same_bits(serial.relevance, kept.relevance));
-    CHECK(same_bits(serial.initial, kept.initial));
-    CHECK(same_bits(serial.score, kept.score));
-    CHECK(serial.at == kept.at);
-    CHECK(serial.shape == kept.shape);
-    REQUIRE(serial.layers.size() == kept.layers.size());
-    for (std::size_t l = 0; l < serial.layers.size(); ++l) {
-        CAPTURE(l);
-        CHECK(serial.layers[l].layer == kept.layers[l].layer);
-        CHECK(same_bits(serial.layers[l].relevance, kept.layers[l].relevance));
-    }
-    const ConservationReport &a = serial.report, &b = kept.report;
-    CHECK(same_bits(a.initial, b.initial));
-    CHECK(same_bits(a.final, b.final));
-    CHECK(same_bits(a.bypassed, b.bypassed));
-    CHECK(same_bits(a.direct, b.direct));
-    CHECK(a.has_direct == b.has_direct);
-    REQUIRE(a.layers.size() == b.layers.size());
-    for (std::size_t l = 0; l < a.layers.size(); ++l) {
-        CAPTURE(l);
-        CHECK(a.layers[l].layer == b.layers[l].layer);
-        CHECK(a.layers[l].rule == b.layers[l].rule);
-        CHECK(same_bits(a.layers[l].relevance_out, b.layers[l].relevance_out));
-        CHECK(same_bits(a.layers[l].relevance_in, b.layers[l].relevance_in));
-        CHECK(same_bits(a.layers[l].bias_absorbed, b.layers[l].bias_absorbed));
-        CHECK(same_bits(a.layers[l].stabilizer_lost, b.layers[l].stabilizer_lost));
-    }
-}
+using test::kept::check_same;
+using test::kept::same_bits;
 
 void check_no_heap(const alloc::Counts& c) {
     if constexpr (detail::kept_gemm_buffers) {

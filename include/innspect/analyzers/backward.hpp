@@ -8,6 +8,7 @@
 /// comes after what it reads, a layer is visited only when all its readers have given their part,
 /// and the sums are taken in one fixed order (readers in reverse declaration order).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -69,6 +70,7 @@ struct ResolvedTarget {
     bool unit_weights = false;  ///< m = 1 everywhere (select::all): R⁰ = z and the score Σ z, no product
     bool error = false;  ///< the reconstruction error E (targets/target.hpp)
     Batch<T> input;      ///< the error target: x, the model input
+    std::vector<std::int64_t> input_shape, tap_shape;  ///< the error target's shape check (kept: no allocation)
 
     /// Σ_j m_j z_j per row; the error target: E = Σ d ⊙ x̂ − Σ d ⊙ x. Into `s`.
     void score(Vector<T>& s) const {
@@ -110,10 +112,11 @@ void resolve(const Trace<T>& trace, const Target<T>& t, ResolvedTarget<T>& r) {
     r.unit_weights = t.selection.kind == Selection<T>::Kind::all;
     if (r.error) {
         // E compares the reconstruction with the input: the tap must have the input's shape.
-        const auto in = end_shape(trace.layers, -1), out = tap.output_keras_shape();
-        if (in != out)
+        end_shape(trace.layers, -1, r.input_shape);
+        tap.output_keras_shape(r.tap_shape);
+        if (r.input_shape != r.tap_shape)
             throw shape_error("reconstruction error at " + describe(tap) + ": the reconstruction must have the input's shape " +
-                              shape_string(in) + ", it has " + shape_string(out));
+                              shape_string(r.input_shape) + ", it has " + shape_string(r.tap_shape));
         r.seed_at_pre = false;  // E is of the output x̂, activation kept
         r.given_relevance = false;
         r.explained = trace.output(r.tap);
