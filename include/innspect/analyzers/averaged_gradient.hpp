@@ -15,8 +15,8 @@
 ///
 /// Every buffer (the forward pass of x, the passes' inputs, traces, targets, walks, gradients) is
 /// kept in a workspace across calls: after a first call with a batch size, a call with the same
-/// batch size, target and options allocates nothing (the reconstruction-error target excepted,
-/// whose shape check allocates, as in every analyzer).
+/// batch size, target and options allocates nothing (every target, the reconstruction error
+/// included).
 
 #include <algorithm>
 #include <array>

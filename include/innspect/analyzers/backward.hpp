@@ -311,9 +311,10 @@ public:
         return e;
     }
 
-    /// The same into `out`, an existing explanation whose buffers are reused: the forward trace and
-    /// the backward walk's and rules' temporaries are the analyzer's own, kept across calls, so
-    /// after a first call with a batch size, a repeated call (same target) makes no heap
+    /// The same into `out`, an existing explanation whose buffers are reused (or exchanged with
+    /// the analyzer's own of the same size: `out.relevance.data()` is not stable across calls): the
+    /// forward trace and the backward walk's and rules' temporaries are the analyzer's own, kept
+    /// across calls, so after a first call with a batch size, a repeated call (same target) makes no heap
     /// allocation, and it gives what `explain(x, target, opt)` returns, bit for bit. Every field of
     /// `out` is overwritten. Like every analyzer, one analyzer serves one thread at a time. In tasks
     /// (`opt.threads` > 1 or `rows_per_task`) the analyzer keeps its workers (TaskCrew in

@@ -41,7 +41,7 @@ public:
     /// The same into `out`, an existing explanation whose buffers are reused; the forward passes,
     /// path points, targets and gradients are the analyzer's own, kept across calls, so after a
     /// first call with a batch size a repeated call (same target, one task) makes no heap
-    /// allocation (the reconstruction error's shape check excepted, as in every analyzer) and
+    /// allocation (for every target) and
     /// gives what `explain(x, target, opt)` returns, bit for bit. One analyzer serves one thread
     /// at a time.
     void explain(const Batch<T>& x, const Target<T>& target, Explanation<T>& out, ExplainOptions opt = {}) const {

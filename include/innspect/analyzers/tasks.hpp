@@ -241,7 +241,7 @@ Explanation<T> explain_in_tasks(const Analyzer& analyzer, const Batch<T>& x, con
 /// allocates and faults in all of them again, and starting and joining threads costs tens of µs
 /// per call, against a budget of ~60 µs for 1.7× at batch 32 (a call of the LRP-ε logit is ~0.75 ms
 /// on one thread). The threads start at the first call that needs them (never for threads = 1),
-/// wait between calls (spinning for up to 50 µs, then asleep on a condition variable), grow when
+/// wait between calls (yielding for up to 50 µs, then asleep on a condition variable), grow when
 /// a call asks for more, and end with the analyzer. A copy of the analyzer starts with none.
 template <class A, class T>
 class TaskCrew {
@@ -338,8 +338,8 @@ private:
             }
         }
 
-        /// Waits until `ready()`: spinning first, for up to 50 µs, then asleep on `cv`. The tasks of
-        /// a call end close to each other and a caller's next call follows soon, so the spin spares
+        /// Waits until `ready()`: yielding first, for up to 50 µs, then asleep on `cv`. The tasks of
+        /// a call end close to each other and a caller's next call follows soon, so the wait spares
         /// most rounds a futex sleep and wake-up (10-20 µs each on a loaded VM, where a call of two
         /// tasks of 16 rows takes 0.4 ms); a thread with nothing to do sleeps after 50 µs.
         template <class Ready>
