@@ -188,7 +188,9 @@ int main(int argc, char** argv) {
                     fmt_bytes(static_cast<double>(hk.heap.peak) / cl.batches[i]).c_str(), hk.page_faults);
     }
 
-    std::printf("\n## summary (goal: forward >= 30%% of the machine's GEMM rate at batch 256)\n");
+    // Two goals: the fresh trace's 30 % is an earlier issue's, the kept trace's 45 % is issue 10's.
+    std::printf("\n## summary at batch 256: forward's share of the machine's GEMM rate (goals: fresh trace "
+                ">= 30%%, kept trace >= 45%%)\n");
     for (const auto& s : summaries)
         for (std::size_t i = 0; i < cl.batches.size(); ++i)
             if (cl.batches[i] == 256 || i + 1 == cl.batches.size()) {
