@@ -15,7 +15,7 @@
 #
 # Each batch holds files of one folder (sorted by name), at most INNSPECT_TEST_UNITY_BATCH of
 # them. A file whose text says "tests/unity.cmake: compiled alone" (one that #defines something
-# before an #include) is compiled on its own. The batch files are written at configure time;
+# before an #include), or that has an #include inside an #if, is compiled on its own. The batch files are written at configure time;
 # CMake re-runs (3 s) when a test file changes, since a new #include must be hoisted too. doctest still reports the original file and line
 # (__FILE__ / __LINE__ are the included file's).
 set(INNSPECT_TEST_CXX_OPTIONS "" CACHE STRING
@@ -37,7 +37,7 @@ function(innspect_test_sources target)
   set(index 0)
   set(alone "")
   foreach(source IN LISTS sources)
-    file(STRINGS "${source}" says_alone REGEX "tests/unity\\.cmake: compiled alone")
+    _innspect_compiled_alone("${source}" says_alone)
     if(says_alone)
       list(APPEND alone "${source}")
       continue()
@@ -59,6 +59,30 @@ function(innspect_test_sources target)
   endif()
   target_sources(${target} PRIVATE ${batch_files} ${alone})
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sources})
+endfunction()
+
+# Whether `source` must be compiled on its own: it says so, or it has an #include inside an #if
+# (hoisted out of it, the header would be included whatever the condition: e.g. the .keras
+# reader, which needs libzip, in a build without it).
+function(_innspect_compiled_alone source out_var)
+  file(STRINGS "${source}" says REGEX "tests/unity\\.cmake: compiled alone")
+  if(says)
+    set(${out_var} TRUE PARENT_SCOPE)
+    return()
+  endif()
+  file(STRINGS "${source}" lines REGEX "^[ \t]*#[ \t]*(if|ifdef|ifndef|endif|include)")
+  set(depth 0)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^[ \t]*#[ \t]*(if|ifdef|ifndef)[ \t(]")
+      math(EXPR depth "${depth} + 1")
+    elseif(line MATCHES "^[ \t]*#[ \t]*endif")
+      math(EXPR depth "${depth} - 1")
+    elseif(depth GREATER 0)
+      set(${out_var} TRUE PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  set(${out_var} FALSE PARENT_SCOPE)
 endfunction()
 
 function(_innspect_write_unity_batch target index out_var)
