@@ -14,8 +14,7 @@
 # header next to it ("fill_weights.hpp") is hoisted with its full path.
 #
 # Each batch holds files of one folder (sorted by name), at most INNSPECT_TEST_UNITY_BATCH of
-# them. A file whose text says "tests/unity.cmake: compiled alone" (one that #defines something
-# before an #include), or that has an #include inside an #if, is compiled on its own. The batch files are written at configure time;
+# them. A file with an #include inside an #if or after a #define is compiled on its own. The batch files are written at configure time;
 # CMake re-runs (3 s) when a test file changes, since a new #include must be hoisted too. doctest still reports the original file and line
 # (__FILE__ / __LINE__ are the included file's).
 set(INNSPECT_TEST_CXX_OPTIONS "" CACHE STRING
@@ -61,23 +60,22 @@ function(innspect_test_sources target)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sources})
 endfunction()
 
-# Whether `source` must be compiled on its own: it says so, or it has an #include inside an #if
-# (hoisted out of it, the header would be included whatever the condition: e.g. the .keras
-# reader, which needs libzip, in a build without it).
+# Whether `source` must be compiled on its own: it has an #include inside an #if (hoisted out of
+# it, the header would be included whatever the condition: e.g. the .keras reader, which needs
+# libzip, in a build without it), or after a #define (hoisted above it, the header would not see
+# it: e.g. stb_image's implementation switch).
 function(_innspect_compiled_alone source out_var)
-  file(STRINGS "${source}" says REGEX "tests/unity\\.cmake: compiled alone")
-  if(says)
-    set(${out_var} TRUE PARENT_SCOPE)
-    return()
-  endif()
-  file(STRINGS "${source}" lines REGEX "^[ \t]*#[ \t]*(if|ifdef|ifndef|endif|include)")
+  file(STRINGS "${source}" lines REGEX "^[ \t]*#[ \t]*(if|ifdef|ifndef|endif|define|undef|include)")
   set(depth 0)
+  set(defined FALSE)
   foreach(line IN LISTS lines)
     if(line MATCHES "^[ \t]*#[ \t]*(if|ifdef|ifndef)[ \t(]")
       math(EXPR depth "${depth} + 1")
     elseif(line MATCHES "^[ \t]*#[ \t]*endif")
       math(EXPR depth "${depth} - 1")
-    elseif(depth GREATER 0)
+    elseif(line MATCHES "^[ \t]*#[ \t]*(define|undef)[ \t]")
+      set(defined TRUE)
+    elseif(depth GREATER 0 OR defined)
       set(${out_var} TRUE PARENT_SCOPE)
       return()
     endif()

@@ -2,8 +2,6 @@
 // Every expected colour is derived by hand from the colour map's definition, not from the code:
 //   byte(v) = round(255 v), halves away from zero (0.5 → 127.5 → 128; 0.3 → 76.5 → 77).
 // PNG files are read back with stb_image.h, an independent decoder.
-//
-// tests/unity.cmake: compiled alone (it defines stb_image's implementation before including it).
 
 #include "innspect/io/heatmap.hpp"
 
