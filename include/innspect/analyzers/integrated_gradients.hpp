@@ -15,7 +15,8 @@
 namespace innspect {
 
 template <class Model>
-class IntegratedGradients : public detail::ExplainByName<IntegratedGradients<Model>, Model> {
+class IntegratedGradients : public detail::ExplainByName<IntegratedGradients<Model>, Model>,
+                            public detail::RowTasks<IntegratedGradients<Model>, typename Model::scalar> {
 public:
     using T = typename Model::scalar;
     using detail::ExplainByName<IntegratedGradients, Model>::explain;
@@ -40,7 +41,8 @@ public:
 
     /// The same into `out`, an existing explanation whose buffers are reused; the forward passes,
     /// path points, targets and gradients are the analyzer's own, kept across calls, so after a
-    /// first call with a batch size a repeated call (same target, one task) makes no heap
+    /// first call with a batch size a repeated call (same target; in tasks too, whose workers the
+    /// analyzer keeps: detail::RowTasks) makes no heap
     /// allocation (for every target) and
     /// gives what `explain(x, target, opt)` returns, bit for bit. One analyzer serves one thread
     /// at a time.
@@ -48,11 +50,7 @@ public:
         if (baseline_.rows() > 1 && baseline_.rows() != x.rows())
             throw shape_error("IntegratedGradients: the baseline has " + std::to_string(baseline_.rows()) +
                               " rows, expected 1 or the batch's " + std::to_string(x.rows()));
-        if (detail::several_tasks(opt, x.rows(), target)) {
-            out = detail::explain_in_tasks(*this, x, target, opt);
-            return;
-        }
-        explain_rows_into(x, target, out, 0);
+        this->explain_batch(x, target, out, opt);
     }
 
     /// Rows [first, first + x.rows()) of a larger batch: the baseline's rows are indexed from `first`.
@@ -63,6 +61,8 @@ public:
     }
 
 private:
+    friend detail::RowTasks<IntegratedGradients, T>;
+
     void explain_rows_into(const Batch<T>& x, const Target<T>& target, Explanation<T>& e, Eigen::Index first) const {
         if (!target.stop_at.empty())
             throw value_error("IntegratedGradients: attributes to the model input; stop_at ('" + target.stop_at +

@@ -68,7 +68,8 @@ inline FixedSeedSeq<4> noise_seed(std::uint64_t seed, std::uint64_t s) {
 }  // namespace detail
 
 template <class Model>
-class SmoothGrad : public detail::ExplainByName<SmoothGrad<Model>, Model> {
+class SmoothGrad : public detail::ExplainByName<SmoothGrad<Model>, Model>,
+                   public detail::RowTasks<SmoothGrad<Model>, typename Model::scalar> {
 public:
     using T = typename Model::scalar;
     using detail::ExplainByName<SmoothGrad, Model>::explain;
@@ -95,16 +96,13 @@ public:
 
     /// The same into `out`, an existing explanation whose buffers are reused; the forward passes,
     /// noisy copies, targets and gradients are the analyzer's own, kept across calls, so after a
-    /// first call with a batch size a repeated call (same target, one task) makes no heap
+    /// first call with a batch size a repeated call (same target; in tasks too, whose workers the
+    /// analyzer keeps: detail::RowTasks) makes no heap
     /// allocation (for every target) and
     /// gives what `explain(x, target, opt)` returns, bit for bit. One analyzer serves one thread
     /// at a time.
     void explain(const Batch<T>& x, const Target<T>& target, Explanation<T>& out, ExplainOptions opt = {}) const {
-        if (detail::several_tasks(opt, x.rows(), target)) {
-            out = detail::explain_in_tasks(*this, x, target, opt);
-            return;
-        }
-        explain_rows_into(x, target, out, 0);
+        this->explain_batch(x, target, out, opt);
     }
 
     /// Rows [first, first + x.rows()) of a larger batch: sample b's noise is the stream of
@@ -116,6 +114,8 @@ public:
     }
 
 private:
+    friend detail::RowTasks<SmoothGrad, T>;
+
     void explain_rows_into(const Batch<T>& x, const Target<T>& target, Explanation<T>& e, Eigen::Index first) const {
         if (!target.stop_at.empty())
             throw value_error("SmoothGrad: attributes to the model input; stop_at ('" + target.stop_at +

@@ -14,10 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -28,6 +25,7 @@
 #include <vector>
 
 #include "innspect/analyzers/explanation.hpp"
+#include "innspect/analyzers/task_rounds.hpp"
 #include "innspect/core/errors.hpp"
 #include "innspect/core/trace.hpp"
 #include "innspect/targets/target.hpp"
@@ -166,9 +164,8 @@ Explanation<T> stack(std::vector<Explanation<T>>& parts) {
 /// own copy of the analyzer (analyzers fill caches on first use and serve one thread at a time),
 /// the calling thread is one of them. The first task's exception, in row order, is rethrown.
 /// Per call: copies of the analyzer, threads and the tasks' explanations, all fresh. The path of
-/// the analyzers that return a fresh Explanation anyway (integrated gradients, SmoothGrad,
-/// occlusion, the residual map: one call explains many points per sample); LRP and the gradient
-/// analyzers keep theirs (TaskCrew below).
+/// the analyzers that return a fresh Explanation anyway (occlusion, the residual map); LRP, the
+/// gradient analyzers, integrated gradients and SmoothGrad keep their workers (TaskCrew below).
 template <class T, class Analyzer, class Task>
 Explanation<T> run_tasks(const Analyzer& analyzer, Eigen::Index batch, const ExplainOptions& opt, Task task) {
     const Eigen::Index per = rows_per_task(opt, batch);
@@ -222,6 +219,77 @@ Explanation<T> explain_in_tasks(const Analyzer& analyzer, const Batch<T>& x, con
     });
 }
 
+/// What the tasks of one call leave for the caller, and how a task's explanation gets into the
+/// caller's `out`: the part of TaskCrew that depends on the scalar only, so that it is compiled
+/// once for all analyzers of a program.
+template <class T>
+struct TaskResults {
+    std::vector<ConservationReport> reports;  // one a task
+    std::vector<std::exception_ptr> errors;   // one a task
+    std::mutex size_mutex;                    // the first task done sizes `out`
+    bool sized = false;
+
+    /// Before a call of `tasks` tasks.
+    void begin(std::size_t tasks) {
+        reports.resize(std::max(reports.size(), tasks));
+        errors.assign(tasks, nullptr);
+        sized = false;
+    }
+
+    /// Task k's explanation `p` into rows [begin, begin + n) of `out` (`batch` rows, sized by the
+    /// first task done), its report into slot k.
+    void place(Explanation<T>& out, const Explanation<T>& p, std::size_t k, Eigen::Index begin, Eigen::Index n,
+               Eigen::Index batch) {
+        {
+            const std::lock_guard lock(size_mutex);
+            if (!sized) {
+                size_like(out, p, batch);
+                sized = true;
+            }
+        }
+        const auto fits = [&](const auto& a, const auto& b) { return a.rows() == n && a.cols() == b.cols(); };
+        bool same = fits(p.relevance, out.relevance) && fits(p.initial, out.initial) && p.score.size() == n &&
+                    p.layers.size() == out.layers.size();
+        for (std::size_t l = 0; same && l < p.layers.size(); ++l)
+            same = fits(p.layers[l].relevance, out.layers[l].relevance);
+        if (!same)
+            throw error("explaining in tasks: task " + std::to_string(k) + " (rows " + std::to_string(begin) + " to " +
+                        std::to_string(begin + n - 1) + ")'s explanation has another shape than the first one's");
+        out.relevance.middleRows(begin, n) = p.relevance;
+        out.initial.middleRows(begin, n) = p.initial;
+        out.score.segment(begin, n) = p.score;
+        for (std::size_t l = 0; l < p.layers.size(); ++l)
+            out.layers[l].relevance.middleRows(begin, n) = p.layers[l].relevance;
+        reports[k] = p.report;
+    }
+
+    /// After the call: rethrows the first failed task's exception (in row order), else the tasks'
+    /// report sums added in task order into `out.report` (the order of summation is the tasks',
+    /// never the threads').
+    void finish(Explanation<T>& out, std::size_t tasks) const {
+        for (std::size_t k = 0; k < tasks; ++k)
+            if (errors[k]) std::rethrow_exception(errors[k]);
+        out.report = reports[0];
+        for (std::size_t k = 1; k < tasks; ++k) add_report_sums(out.report, reports[k]);
+    }
+
+private:
+    /// `out` with `batch` rows of `p`'s columns, and what every task has alike (the end it
+    /// reached, the layers' names).
+    static void size_like(Explanation<T>& out, const Explanation<T>& p, Eigen::Index batch) {
+        out.relevance.resize(batch, p.relevance.cols());
+        out.initial.resize(batch, p.initial.cols());
+        out.score.resize(batch);
+        out.at = p.at;
+        out.shape = p.shape;
+        out.layers.resize(p.layers.size());
+        for (std::size_t l = 0; l < p.layers.size(); ++l) {
+            out.layers[l].layer = p.layers[l].layer;
+            out.layers[l].relevance.resize(batch, p.layers[l].relevance.cols());
+        }
+    }
+};
+
 /// What an analyzer that explains into a kept Explanation (LRP, the gradient analyzers: ExplainInto
 /// in analyzers/backward.hpp) keeps for explaining in tasks, so that a repeated call
 /// `explain(x, target, out, {.threads = N})` costs no copy, no thread start and no heap call:
@@ -233,16 +301,19 @@ Explanation<T> explain_in_tasks(const Analyzer& analyzer, const Batch<T>& x, con
 ///   w, w + m, w + 2m, … (m workers), a fixed share, so its buffers keep their sizes from call to
 ///   call, and copies each task's rows straight into the caller's `out` (sized once per call by
 ///   the first task done, under a lock) and its report into the task's kept slot;
-/// - the caller adds the slots' sums in task order (the order of summation is the tasks', never
-///   the threads') and rethrows the first failed task's exception.
+/// - the caller adds the slots' sums in task order and rethrows the first failed task's
+///   exception (TaskResults).
 ///
 /// Why kept threads rather than threads started per call: the layers keep their scratch and the
 /// GEMMs their packing buffers per thread (core/scratch.hpp, kernels/gemm.hpp), so a fresh thread
 /// allocates and faults in all of them again, and starting and joining threads costs tens of µs
 /// per call, against a budget of ~60 µs for 1.7× at batch 32 (a call of the LRP-ε logit is ~0.75 ms
-/// on one thread). The threads start at the first call that needs them (never for threads = 1),
-/// wait between calls (yielding for up to 50 µs, then asleep on a condition variable), grow when
-/// a call asks for more, and end with the analyzer. A copy of the analyzer starts with none.
+/// on one thread). The threads (TaskRounds, analyzers/task_rounds.hpp) start at the first call
+/// that needs them (never for threads = 1), grow when a call asks for more, and end with the
+/// analyzer. A copy of the analyzer starts with none.
+///
+/// Only what needs the analyzer's type is here (the slots and a task's call); the threads and
+/// the results are compiled once per program and scalar.
 template <class A, class T>
 class TaskCrew {
 public:
@@ -261,16 +332,10 @@ public:
         const auto tasks = static_cast<std::size_t>((batch + per - 1) / per);
         const std::size_t m = std::min<std::size_t>(static_cast<std::size_t>(opt.threads), tasks);
         State& s = grow(self, m);
-        s.reports.resize(std::max(s.reports.size(), tasks));
-        s.errors.assign(tasks, nullptr);
-        s.sized = false;
+        s.results.begin(tasks);
         Call<In> call{self, in, batch, per, tasks, m, t, out, one_task(opt), s};
-        void (*const job)(void*, std::size_t) = [](void* c, std::size_t w) { static_cast<Call<In>*>(c)->run(w); };
-        s.run(m, job, &call);
-        for (std::size_t k = 0; k < tasks; ++k)
-            if (s.errors[k]) std::rethrow_exception(s.errors[k]);
-        out.report = s.reports[0];
-        for (std::size_t k = 1; k < tasks; ++k) add_report_sums(out.report, s.reports[k]);
+        s.rounds.run(m, [](void* c, std::size_t w) { static_cast<Call<In>*>(c)->run(w); }, &call);
+        s.results.finish(out, tasks);
     }
 
 private:
@@ -284,81 +349,9 @@ private:
     };
 
     struct State {
+        TaskResults<T> results;
         std::vector<std::unique_ptr<Slot>> slots;  // one a worker, each on its own allocation
-        std::vector<ConservationReport> reports;   // one a task
-        std::vector<std::exception_ptr> errors;    // one a task
-        std::mutex size_mutex;                     // the first task done sizes `out`
-        bool sized = false;
-
-        // The rounds' handshake. `round` holds the round's number (high 32 bits) and its number of
-        // workers (low 32), read at once; `job` and `context` are written before a round is released
-        // and read after it is acquired, and not written again before every worker is done.
-        std::atomic<std::uint64_t> round{0};
-        std::atomic<std::size_t> running{0};  // kept threads still at work in this round
-        std::atomic<bool> stop{false};
-        void (*job)(void*, std::size_t) = nullptr;
-        void* context = nullptr;
-        std::mutex mutex;  // only for sleeping: a waiter re-checks under it, a waker takes it first
-        std::condition_variable start, done;
-        std::vector<std::jthread> threads;  // worker w ≥ 1 is threads[w − 1]
-
-        ~State() {
-            stop.store(true, std::memory_order_release);
-            wake(start);
-            threads.clear();  // joins them, before the slots they use go
-        }
-
-        /// Runs `job(context, w)` for w = 0 (here) … m − 1 (the kept threads) and returns when all are done.
-        void run(std::size_t m, void (*j)(void*, std::size_t), void* c) {
-            if (m > 1) {
-                job = j;
-                context = c;
-                running.store(m - 1, std::memory_order_relaxed);
-                const std::uint64_t next = (round.load(std::memory_order_relaxed) >> 32) + 1;
-                round.store(next << 32 | m, std::memory_order_release);
-                wake(start);
-            }
-            j(c, 0);
-            if (m > 1) wait_until(done, [&] { return running.load(std::memory_order_acquire) == 0; });
-        }
-
-        /// Thread `w`: waits for a round after `seen`, takes part when the round has more than w workers.
-        void work(std::size_t w, std::uint64_t seen) {
-            for (;;) {
-                std::uint64_t now = seen;
-                wait_until(start, [&] {
-                    now = round.load(std::memory_order_acquire);
-                    return now != seen || stop.load(std::memory_order_acquire);
-                });
-                if (stop.load(std::memory_order_acquire)) return;
-                seen = now;
-                if (w >= (now & 0xffffffffu)) continue;
-                job(context, w);
-                if (running.fetch_sub(1, std::memory_order_acq_rel) == 1) wake(done);
-            }
-        }
-
-        /// Waits until `ready()`: yielding first, for up to 50 µs, then asleep on `cv`. The tasks of
-        /// a call end close to each other and a caller's next call follows soon, so the wait spares
-        /// most rounds a futex sleep and wake-up (10-20 µs each on a loaded VM, where a call of two
-        /// tasks of 16 rows takes 0.4 ms); a thread with nothing to do sleeps after 50 µs.
-        template <class Ready>
-        void wait_until(std::condition_variable& cv, Ready ready) {
-            const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-            for (unsigned i = 1; !ready(); ++i) {
-                if (i % 8 == 0 && std::chrono::steady_clock::now() > until) {
-                    std::unique_lock lock(mutex);
-                    cv.wait(lock, ready);
-                    return;
-                }
-                std::this_thread::yield();
-            }
-        }
-        /// Wakes the sleepers on `cv` after a change `wait_until`'s caller waits for (made before).
-        void wake(std::condition_variable& cv) {
-            { const std::lock_guard lock(mutex); }
-            cv.notify_all();
-        }
+        TaskRounds rounds;                          // declared last: its threads end before the slots go
     };
 
     /// One call's tasks, as every worker sees them.
@@ -390,57 +383,15 @@ private:
                     } else {
                         a.explain_task(in, begin, n, slot.target, slot.part, opt);
                     }
-                    place(slot.part, k, begin, n);
+                    s.results.place(out, slot.part, k, begin, n, batch);
                 } catch (...) {
-                    s.errors[k] = std::current_exception();
+                    s.results.errors[k] = std::current_exception();
                 }
-            }
-        }
-
-        /// Task k's explanation `p` into rows [begin, begin + n) of `out`, its report into slot k.
-        void place(const Explanation<T>& p, std::size_t k, Eigen::Index begin, Eigen::Index n) {
-            {
-                const std::lock_guard lock(s.size_mutex);
-                if (!s.sized) {
-                    size_like(p);
-                    s.sized = true;
-                }
-            }
-            const auto fits = [&](const auto& a, const auto& b) {
-                return a.rows() == n && a.cols() == b.cols();
-            };
-            bool same = fits(p.relevance, out.relevance) && fits(p.initial, out.initial) &&
-                        p.score.size() == n && p.layers.size() == out.layers.size();
-            for (std::size_t l = 0; same && l < p.layers.size(); ++l)
-                same = fits(p.layers[l].relevance, out.layers[l].relevance);
-            if (!same)
-                throw error("explaining in tasks: task " + std::to_string(k) +
-                            "'s explanation has another shape than the first one's");
-            out.relevance.middleRows(begin, n) = p.relevance;
-            out.initial.middleRows(begin, n) = p.initial;
-            out.score.segment(begin, n) = p.score;
-            for (std::size_t l = 0; l < p.layers.size(); ++l)
-                out.layers[l].relevance.middleRows(begin, n) = p.layers[l].relevance;
-            s.reports[k] = p.report;
-        }
-
-        /// `out` with `batch` rows of `p`'s columns, and what every task has alike (the end it reached,
-        /// the layers' names).
-        void size_like(const Explanation<T>& p) {
-            out.relevance.resize(batch, p.relevance.cols());
-            out.initial.resize(batch, p.initial.cols());
-            out.score.resize(batch);
-            out.at = p.at;
-            out.shape = p.shape;
-            out.layers.resize(p.layers.size());
-            for (std::size_t l = 0; l < p.layers.size(); ++l) {
-                out.layers[l].layer = p.layers[l].layer;
-                out.layers[l].relevance.resize(batch, p.layers[l].relevance.cols());
             }
         }
     };
 
-    /// The state with m workers' slots and m − 1 threads, made or grown.
+    /// The state with m workers' slots (the threads start in the round that needs them).
     State& grow(const A& self, std::size_t m) {
         if (!state_) state_ = std::make_unique<State>();
         State& s = *state_;
@@ -449,19 +400,42 @@ private:
             if (!s.slots.empty()) slot->copy = std::make_unique<A>(self);
             s.slots.push_back(std::move(slot));
         }
-        if (s.threads.size() + 1 < m) {
-            const std::uint64_t seen =
-                s.round.load(std::memory_order_relaxed);  // it joins the rounds after this one
-            s.threads.reserve(m - 1);
-            while (s.threads.size() + 1 < m) {
-                const std::size_t w = s.threads.size() + 1;
-                s.threads.emplace_back([&s, w, seen] { s.work(w, seen); });
-            }
-        }
         return s;
     }
 
     std::unique_ptr<State> state_;
+};
+
+/// The kept workers for an analyzer that explains rows [first, first + n) of a batch as
+/// `explain_rows_into(rows, target, out, first)` (integrated gradients, SmoothGrad: their
+/// per-sample state — a baseline row, a noise stream — is indexed by the row's place in the
+/// batch). Derived declares this class its friend and calls `explain_batch` from its
+/// `explain(x, target, out, opt)`.
+template <class Derived, class T>
+class RowTasks {
+public:
+    /// Rows [begin, begin + n) of x explained alone into `out`: one task (TaskCrew's call), its
+    /// rows copied into a kept buffer first.
+    void explain_task(const Batch<T>& x, Eigen::Index begin, Eigen::Index n, const Target<T>& target,
+                      Explanation<T>& out, const ExplainOptions&) const {
+        rows_ = x.middleRows(begin, n);
+        self().explain_rows_into(rows_, target, out, begin);
+    }
+
+protected:
+    /// The batch in tasks with the kept workers when `opt` asks for several, else as one.
+    void explain_batch(const Batch<T>& x, const Target<T>& target, Explanation<T>& out, const ExplainOptions& opt) const {
+        if (several_tasks(opt, x.rows(), target))
+            crew_.explain(self(), x, x.rows(), target, out, opt);
+        else
+            self().explain_rows_into(x, target, out, 0);
+    }
+
+private:
+    const Derived& self() const { return static_cast<const Derived&>(*this); }
+
+    mutable TaskCrew<Derived, T> crew_;
+    mutable Batch<T> rows_;  ///< a task's rows
 };
 
 }  // namespace innspect::detail

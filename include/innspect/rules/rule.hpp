@@ -41,12 +41,6 @@ inline std::string format_number(double v) {
     return os.str();
 }
 
-/// sgn₀(z) = +1 for z ≥ 0, −1 otherwise.
-template <class T>
-Batch<T> sign0(const Batch<T>& z) {
-    return (z.array() >= T(0)).select(Batch<T>::Ones(z.rows(), z.cols()), -Batch<T>::Ones(z.rows(), z.cols()));
-}
-
 /// z + ε·sgn₀(z): keeps the denominator away from zero with the sign of z.
 template <class T>
 Batch<T> stabilize(const Batch<T>& z, T eps) {
@@ -261,6 +255,35 @@ const LinearParams<typename L::scalar>& negative_params(const RuleContext<L>& ct
     });
 }
 
+/// A linear layer's two products, x ↦ apply(x, P) and s ↦ apply_transposed(s, P), behind
+/// function pointers: what a rule step that is the same for every layer type calls, so that the
+/// step is compiled once per scalar rather than once per layer type. The indirect call costs
+/// nothing next to the product it makes.
+template <class T>
+struct LayerProducts {
+    using Product = void (*)(const void* layer, const Batch<T>& in, const LinearParams<T>& p, Batch<T>& out);
+    const void* layer;
+    Product forward, transposed;
+
+    void apply(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& out) const { forward(layer, x, p, out); }
+    void apply_transposed(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& out) const {
+        transposed(layer, s, p, out);
+    }
+};
+
+/// `layer`'s products (it must outlive the result).
+template <class L>
+LayerProducts<typename L::scalar> products_of(const L& layer) {
+    using T = typename L::scalar;
+    return {&layer,
+            [](const void* l, const Batch<T>& x, const LinearParams<T>& p, Batch<T>& out) {
+                apply_into(*static_cast<const L*>(l), x, p, out);
+            },
+            [](const void* l, const Batch<T>& s, const LinearParams<T>& p, Batch<T>& out) {
+                apply_transposed_into(*static_cast<const L*>(l), s, p, out);
+            }};
+}
+
 /// What a sign-split rule (α-β, z⁺, γ) runs with: two kernels P ("same") and N ("other"), with
 ///   z_pos = x⁺P + x⁻N (+ b_pos),   s_pos = scale_pos · R / stabilise(z_pos)
 ///   z_neg = x⁺N + x⁻P (+ b_neg),   s_neg = scale_neg · R / stabilise(z_neg)
@@ -302,14 +325,13 @@ inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
 /// one with N gives x⁺N and x⁻N (likewise [s_pos; s_neg] backward), each sum of two products, its
 /// bias and the stabilised quotient are one pass, and the final combination is one pass. On
 /// inputs without negative entries (after ReLU, images) x⁺ = x and the x⁻ products are skipped.
-template <class L>
-double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
-                       const SignSplit<typename L::scalar>& p, Batch<typename L::scalar>& out) {
-    using T = typename L::scalar;
+///
+/// The step is written against LayerProducts, not the layer's type: it is compiled once per
+/// scalar, not once per layer type (bench/README.md "Compile time").
+template <class T>
+double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch<T>& r, const SignSplit<T>& p,
+                       RuleBuffers<T>& w, Batch<T>& out) {
     using ConstMap = Eigen::Map<const Matrix<T>>;
-    auto& w = rule_buffers(ctx);
-    const auto& l = ctx.layer;
-    const Batch<T>& x = ctx.x;
     const Eigen::Index rows = x.rows(), size_out = r.size();
     const bool has_negative = x.size() > 0 && x.minCoeff() < T(0);
 
@@ -337,19 +359,19 @@ double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar
 
     if (!has_negative) {
         // x⁺ = x, x⁻ = 0: z_pos = xP, z_neg = xN; R_in = x ⊙ (s_pos Pᵀ ∓ s_neg Nᵀ).
-        apply_into(l, x, p.same, w.z);
+        l.apply(x, p.same, w.z);
         w.s.resize(rows, r.cols());
         quotient(w.s.data(), w.z.data(), nullptr, p.bias_pos, p.scale_pos, true);
-        apply_transposed_into(l, w.s, p.same, w.c);
+        l.apply_transposed(w.s, p.same, w.c);
         double absorbed = share(w.s.data(), p.bias_pos);
         if (!p.negative_part) {
             out = x.cwiseProduct(w.c);
             return absorbed;
         }
-        apply_into(l, x, p.other, w.z2);
+        l.apply(x, p.other, w.z2);
         w.s2.resize(rows, r.cols());
         quotient(w.s2.data(), w.z2.data(), nullptr, p.bias_neg, p.scale_neg, false);
-        apply_transposed_into(l, w.s2, p.other, w.c2);
+        l.apply_transposed(w.s2, p.other, w.c2);
         if (p.subtract) out = x.cwiseProduct(w.c - w.c2);
         else out = x.cwiseProduct(w.c + w.c2);
         return absorbed + sign * share(w.s2.data(), p.bias_neg);
@@ -359,12 +381,12 @@ double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar
         // z_pos = x⁺P + x⁻N; R_in = x⁺ ⊙ s_pos Pᵀ + x⁻ ⊙ s_pos Nᵀ.
         w.xp = x.cwiseMax(T(0));
         w.xn = x.cwiseMin(T(0));
-        apply_into(l, w.xp, p.same, w.z);
-        apply_into(l, w.xn, p.other, w.z2);
+        l.apply(w.xp, p.same, w.z);
+        l.apply(w.xn, p.other, w.z2);
         w.s.resize(rows, r.cols());
         quotient(w.s.data(), w.z.data(), w.z2.data(), p.bias_pos, p.scale_pos, true);
-        apply_transposed_into(l, w.s, p.same, w.c);
-        apply_transposed_into(l, w.s, p.other, w.c2);
+        l.apply_transposed(w.s, p.same, w.c);
+        l.apply_transposed(w.s, p.other, w.c2);
         out = w.xp.cwiseProduct(w.c) + w.xn.cwiseProduct(w.c2);
         return share(w.s.data(), p.bias_pos);
     }
@@ -376,14 +398,14 @@ double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar
         w.x2.resize(2 * rows, x.cols());
         w.x2.topRows(rows) = x.cwiseMax(T(0));
         w.x2.bottomRows(rows) = x.cwiseMin(T(0));
-        apply_into(l, w.x2, p.same, w.z);
-        apply_into(l, w.x2, p.other, w.z2);
+        l.apply(w.x2, p.same, w.z);
+        l.apply(w.x2, p.other, w.z2);
         w.s.resize(2 * rows, r.cols());
         T* s_neg = w.s.data() + size_out;
         quotient(w.s.data(), w.z.data(), w.z2.data() + size_out, p.bias_pos, p.scale_pos, true);
         quotient(s_neg, w.z2.data(), w.z.data() + size_out, p.bias_neg, p.scale_neg, false);
-        apply_transposed_into(l, w.s, p.same, w.c);
-        apply_transposed_into(l, w.s, p.other, w.c2);
+        l.apply_transposed(w.s, p.same, w.c);
+        l.apply_transposed(w.s, p.other, w.c2);
         const ConstMap xp(w.x2.data(), rows, x.cols()), xn(w.x2.data() + size_in, rows, x.cols());
         const ConstMap sp_p(w.c.data(), rows, x.cols()), sn_p(w.c.data() + size_in, rows, x.cols());
         const ConstMap sp_n(w.c2.data(), rows, x.cols()), sn_n(w.c2.data() + size_in, rows, x.cols());
@@ -393,22 +415,29 @@ double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar
     } else {
         w.xp = x.cwiseMax(T(0));
         w.xn = x.cwiseMin(T(0));
-        apply_into(l, w.xp, p.same, w.z);
-        apply_into(l, w.xn, p.other, w.z2);
-        apply_into(l, w.xp, p.other, w.z3);
-        apply_into(l, w.xn, p.same, w.z4);
+        l.apply(w.xp, p.same, w.z);
+        l.apply(w.xn, p.other, w.z2);
+        l.apply(w.xp, p.other, w.z3);
+        l.apply(w.xn, p.same, w.z4);
         w.s.resize(rows, r.cols());
         w.s2.resize(rows, r.cols());
         quotient(w.s.data(), w.z.data(), w.z2.data(), p.bias_pos, p.scale_pos, true);
         quotient(w.s2.data(), w.z3.data(), w.z4.data(), p.bias_neg, p.scale_neg, false);
-        apply_transposed_into(l, w.s, p.same, w.c);
-        apply_transposed_into(l, w.s, p.other, w.c2);
-        apply_transposed_into(l, w.s2, p.other, w.c3);
-        apply_transposed_into(l, w.s2, p.same, w.c4);
+        l.apply_transposed(w.s, p.same, w.c);
+        l.apply_transposed(w.s, p.other, w.c2);
+        l.apply_transposed(w.s2, p.other, w.c3);
+        l.apply_transposed(w.s2, p.same, w.c4);
         if (p.subtract) out = w.xp.cwiseProduct(w.c - w.c3) + w.xn.cwiseProduct(w.c2 - w.c4);
         else out = w.xp.cwiseProduct(w.c + w.c3) + w.xn.cwiseProduct(w.c2 + w.c4);
         return share(w.s.data(), p.bias_pos) + sign * share(w.s2.data(), p.bias_neg);
     }
+}
+
+/// sign_split_step at `ctx`'s layer, with the layer's kept buffers.
+template <class L>
+double sign_split_step(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                       const SignSplit<typename L::scalar>& p, Batch<typename L::scalar>& out) {
+    return sign_split_step(products_of(ctx.layer), ctx.x, r, p, rule_buffers(ctx), out);
 }
 
 }  // namespace detail
