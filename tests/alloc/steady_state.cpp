@@ -32,6 +32,18 @@ using Conv = Model<T, Input<12, 12, 3>, Conv2D<"c1", 8, Kernel<3, 3>, Elu, Strid
                    BatchNormalization<"bn">, Conv2DTranspose<"up", 4, Kernel<3, 3>, Selu, Strides<2, 2>, Padding::same>,
                    Flatten<"f">, Dense<"head", 37, Softmax>>;
 
+/// A graph of the layers with an own rule (pooling, upsampling, every merge) and a batch norm
+/// that no canonizer merges (a ReLU sits between it and the convolution before it).
+template <class T>
+using OwnRules = Model<T, Input<8, 8, 2>, Conv2D<"c1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                       BatchNormalization<"bn">, MaxPooling2D<"maxpool", PoolSize<2, 2>>,
+                       Conv2D<"c2", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                       AveragePooling2D<"avgpool", PoolSize<2, 2>>, UpSampling2D<"up", UpSize<2, 2>>,
+                       Add<"add", Inputs<"up", "c2">>, Subtract<"sub", Inputs<"add", "maxpool">>,
+                       Maximum<"max", Inputs<"sub", "c2">>, Average<"avg", Inputs<"max", "add">>,
+                       Concatenate<"cat", Inputs<"avg", "maxpool">>, UpSampling2D<"up2", UpSize<2, 2>>,
+                       Conv2D<"out", 2, Kernel<1, 1>>>;
+
 using test::kept::check_explain;
 using test::kept::check_same;
 using test::kept::randomize;
@@ -102,6 +114,22 @@ void check_seed_analyzers(std::uint64_t seed) {
     }
 }
 
+template <class M>
+void check_own_rule_analyzers(std::uint64_t seed) {
+    using T = typename M::scalar;
+    const std::vector<Target<T>> targets = {target("out", select::all<T>()), target("cat", select::index<T>(5)),
+                                            target("out", select::reconstruction_error<T>())};
+    SUBCASE("LRP-epsilon") {
+        check_explain<M>(seed, [](const M& m) { return lrp(m, Epsilon()); }, targets);
+    }
+    SUBCASE("LRP alpha2beta1") {
+        check_explain<M>(seed, [](const M& m) { return lrp(m, AlphaBeta(2, 1)); }, targets);
+    }
+    SUBCASE("gradient") {
+        check_explain<M>(seed, [](const M& m) { return gradient(m); }, targets);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("steady state: the counter counts") {
@@ -118,9 +146,15 @@ TEST_CASE("steady state: a forward pass into a kept trace allocates nothing and 
     SUBCASE("the seed model, double, W = 16") { check_model<seed::SeedModel<double, 16>>(2); }
     SUBCASE("strided and transposed convolutions, batch norm, ELU, SELU, softmax over 37, float") { check_model<Conv<float>>(3); }
     SUBCASE("the same in double") { check_model<Conv<double>>(4); }
+    SUBCASE("pooling, upsampling, every merge, a stand-alone batch norm, float") { check_model<OwnRules<float>>(7); }
 }
 
 TEST_CASE("steady state: LRP and gradient explanations into a kept Explanation allocate nothing and give the plain path's bits") {
     SUBCASE("the seed model, float, W = 90") { check_seed_analyzers<seed::SeedModel<float, 90>>(5); }
     SUBCASE("the seed model, double, W = 16") { check_seed_analyzers<seed::SeedModel<double, 16>>(6); }
+}
+
+TEST_CASE("steady state: layers with an own rule and a stand-alone batch norm explain without allocating") {
+    SUBCASE("float") { check_own_rule_analyzers<OwnRules<float>>(8); }
+    SUBCASE("double") { check_own_rule_analyzers<OwnRules<double>>(9); }
 }

@@ -37,14 +37,6 @@
 
 #include "support/reference_checks.hpp"
 
-#if __has_include(<innspect/layers/conv1d.hpp>)
-#include <innspect/layers/conv1d.hpp>
-#include <innspect/layers/conv1d_transpose.hpp>
-#include <innspect/layers/pooling1d.hpp>
-#include <innspect/layers/resampling1d.hpp>
-#define INNSPECT_GRAPH_REFERENCE_1D 1
-#endif
-
 namespace {
 
 using namespace innspect;
@@ -89,7 +81,6 @@ using Residual = Model<T, Input<6, 6, 2>,
                        Concatenate<"wide", Inputs<"max", "res1">, Axis<2>>,  // along the width
                        Conv2D<"reconstruction", 2, Kernel<1, 1>>>;
 
-#ifdef INNSPECT_GRAPH_REFERENCE_1D
 template <class T>
 using Seq = Model<T, Input<16, 2>,
                   Conv1D<"e1", 4, Kernel<3>, Linear, Strides<1>, Padding::same>,
@@ -103,7 +94,6 @@ using Seq = Model<T, Input<16, 2>,
                   Conv1DTranspose<"t1", 4, Kernel<5>, Relu>,
                   Add<"skip", Inputs<"t1", "a1">>,
                   Conv1DTranspose<"out", 2, Kernel<3>, Linear, Strides<1>, Padding::same>>;
-#endif
 
 /// The model's folder, its reconstruction layer and its bottleneck unit (Keras index).
 template <class M>
@@ -122,7 +112,6 @@ struct Info<Residual<T>> {
     static constexpr const char* bottleneck = "code";
     static Selection<T> unit() { return select::index<T>(2); }
 };
-#ifdef INNSPECT_GRAPH_REFERENCE_1D
 template <class T>
 struct Info<Seq<T>> {
     static constexpr const char* dir = "conv1d";
@@ -130,7 +119,6 @@ struct Info<Seq<T>> {
     static constexpr const char* bottleneck = "bottleneck";
     static Selection<T> unit() { return select::index<T>(2 * 3 + 1); }  // step 2, channel 1 of (6, 3)
 };
-#endif
 
 // ---- loading ------------------------------------------------------------------------------------
 
@@ -340,7 +328,6 @@ TEST_CASE("graph reference: residual autoencoder in float") {
                                   "lrp.composite__region_to_bottleneck", "gradient__region_to_bottleneck"});
 }
 
-#ifdef INNSPECT_GRAPH_REFERENCE_1D
 TEST_CASE("graph reference: Conv1D autoencoder forward") { check_forward<Seq<double>>(); }
 TEST_CASE("graph reference: Conv1D autoencoder, every method and target") {
     const double w = check_all<Seq<double>>();
@@ -351,6 +338,5 @@ TEST_CASE("graph reference: Conv1D autoencoder in float") {
                              "gradient__bottleneck_unit", "input_x_gradient__recon_region",
                              "lrp.alpha_beta__region_to_bottleneck", "input_x_gradient__region_to_bottleneck"});
 }
-#endif
 
 }  // TEST_SUITE

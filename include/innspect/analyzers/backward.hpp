@@ -25,7 +25,8 @@ namespace innspect::detail {
 
 /// Gradient through a layer's core (pre-activation → input), into `out` (kept by the caller).
 /// Layers whose Jacobian depends on their input (max pooling) provide `backward(x, g)`; the others
-/// `backward_linear(g)`, or `backward_linear_into(g, out)` to write into `out` without allocating.
+/// `backward_linear(g)`; either with an `_into` form (`backward_into(x, g, out)`,
+/// `backward_linear_into(g, out)`) that writes into `out` without allocating, preferred.
 /// A layer that re-runs its forward pass (a recurrent cell) also takes the analyzer's `cache` for
 /// it, when there is one, to keep its buffers across calls.
 template <class L, class T>
@@ -36,7 +37,9 @@ void core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T
             return;
         }
     }
-    if constexpr (requires { layer.backward(x, g); })
+    if constexpr (requires { layer.backward_into(x, g, out); })
+        layer.backward_into(x, g, out);
+    else if constexpr (requires { layer.backward(x, g); })
         out = layer.backward(x, g);
     else if constexpr (requires { layer.backward_linear_into(g, out); })
         layer.backward_linear_into(g, out);

@@ -30,6 +30,20 @@
 
 namespace innspect {
 
+namespace detail {
+
+/// An own-rule layer's relevance at its input into `out`: its `lrp_backward_into(x, r, out, eps...)`
+/// when it has one (the buffer reused, no allocation), else its `lrp_backward(x, r, eps...)`.
+template <class L, class T, class... Eps>
+void own_rule_into(const L& layer, const Batch<T>& x, const Batch<T>& r, Batch<T>& out, Eps... eps) {
+    if constexpr (requires { layer.lrp_backward_into(x, r, out, eps...); })
+        layer.lrp_backward_into(x, r, out, eps...);
+    else
+        out = layer.lrp_backward(x, r, eps...);
+}
+
+}  // namespace detail
+
 template <class Model, class Comp>
 class Lrp : public detail::ExplainInto<Lrp<Model, Comp>, Model> {
     static_assert(Comp::names_known(Model::names), "Lrp: a ByName<...> entry of the composite names no layer of the model");
@@ -183,10 +197,10 @@ private:
                 // A rule with a stabiliser (a merge's proportional split) takes the epsilon of
                 // the composite's rule for this layer, 1e-6 when that rule has none.
                 const double eps = own_rule_epsilon<i>();
-                out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r, static_cast<T>(eps));
+                own_rule_into(layer, trace.input_of(static_cast<int>(i)), r, out, static_cast<T>(eps));
                 c.rule = cached_rule_name(i, 0, [&] { return std::string(layer.lrp_rule_name) + " (eps " + detail::format_number(eps) + ")"; });
             } else {
-                out = layer.lrp_backward(trace.input_of(static_cast<int>(i)), r);
+                own_rule_into(layer, trace.input_of(static_cast<int>(i)), r, out);
                 c.rule = layer.lrp_rule_name;
             }
         } else {

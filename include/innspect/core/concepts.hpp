@@ -32,6 +32,10 @@
 ///     the analyzer hands it the rule its composite picks for the layer (ε = 1e-6 when none
 ///     matches), which it runs on its linear maps through `RuleContext` (core/rule_context.hpp)
 ///   - pass_through: as many output values as input values
+/// Every `backward…`, `lrp_backward` and `apply…` that returns a new matrix may have an `_into`
+/// form taking the result's buffer last (`backward_into(x, g, out)`, `lrp_backward_into(x, R, out)`,
+/// `apply_into(x, P, out)`, …): the analyzers prefer it, so that a repeated explanation allocates
+/// nothing (README "Repeated calls").
 
 #include <concepts>
 #include <string_view>

@@ -123,18 +123,23 @@ struct BatchNormalization {
             (void)params();  // throws for a negative variance
         }
 
-        /// apply(x, P) = x·k + c per channel; apply_transposed(s, P) = s·k.
-        Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+        /// apply(x, P) = x·k + c per channel; apply_transposed(s, P) = s·k; into the caller's
+        /// buffer or a new matrix.
+        void apply_into(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& z) const {
             check(x, "input");
-            Batch<T> z;
             affine(x, p.kernel.row(0), p.has_bias ? &p.bias : nullptr, z);
+        }
+        Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
+            Batch<T> z;
+            apply_into(x, p, z);
             return z;
         }
+        void apply_transposed_into(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& c) const {
+            transposed(s, p.kernel.row(0), c);
+        }
         Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
-            check(s, "relevance/gradient at the output");
-            Batch<T> c(s.rows(), s.cols());
-            Eigen::Map<const Matrix<T>> sm(s.data(), s.size() / C, C);
-            Eigen::Map<Matrix<T>>(c.data(), s.size() / C, C) = sm.array().rowwise() * p.kernel.row(0).array();
+            Batch<T> c;
+            apply_transposed_into(s, p, c);
             return c;
         }
 
@@ -149,7 +154,17 @@ struct BatchNormalization {
             affine(x, kc.row(0), no_bias, out);
             Eigen::Map<Matrix<T>>(out.data(), x.size() / C, C).rowwise() += kc.row(1);
         }
-        Batch<T> backward_linear(const Batch<T>& g) const { return apply_transposed(g, params()); }
+        /// g·k, with k folded into the thread's scratch (params() would allocate it).
+        void backward_linear_into(const Batch<T>& g, Batch<T>& out) const {
+            auto kc = detail::scratch_matrix<T>(2, C);
+            fold(kc.row(0), kc.row(1));
+            transposed(g, kc.row(0), out);
+        }
+        Batch<T> backward_linear(const Batch<T>& g) const {
+            Batch<T> out;
+            backward_linear_into(g, out);
+            return out;
+        }
 
     private:
         /// k = γ / √(σ² + ε) and c = β − k ⊙ μ into two rows of C. Throws value_error for a
@@ -181,6 +196,15 @@ struct BatchNormalization {
             Eigen::Map<Matrix<T>> zm(z.data(), x.size() / C, C);
             zm = xm.array().rowwise() * k.array();
             if (bias) zm.rowwise() += bias->transpose();
+        }
+
+        /// c = s·k per channel.
+        template <class K>
+        static void transposed(const Batch<T>& s, const K& k, Batch<T>& c) {
+            check(s, "relevance/gradient at the output");
+            c.resize(s.rows(), s.cols());
+            Eigen::Map<const Matrix<T>> sm(s.data(), s.size() / C, C);
+            Eigen::Map<Matrix<T>>(c.data(), s.size() / C, C) = sm.array().rowwise() * k.array();
         }
 
         static void check(const Batch<T>& x, const char* what) {

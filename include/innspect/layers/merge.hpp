@@ -30,6 +30,7 @@
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/inputs.hpp"
 #include "innspect/core/layer_traits.hpp"
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
@@ -120,35 +121,46 @@ struct WeightedSumOp {
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             base::check(x, In::size, "joined input");
             pre.resize(0, 0);
-            out = sum(x);
+            sum(x, out);
         }
 
-        /// [s₁ g | s₂ g | …].
-        Batch<T> backward_linear(const Batch<T>& g) const {
+        /// [s₁ g | s₂ g | …] into `out` (its buffer reused).
+        void backward_linear_into(const Batch<T>& g, Batch<T>& out) const {
             base::check(g, In::first::size, "gradient");
-            Batch<T> out(g.rows(), In::size);
+            out.resize(g.rows(), In::size);
             for (std::size_t k = 0; k < In::count; ++k) out.middleCols(In::offsets[k], In::sizes[k]) = weight(k) * g;
+        }
+        Batch<T> backward_linear(const Batch<T>& g) const {
+            Batch<T> out;
+            backward_linear_into(g, out);
             return out;
         }
 
-        /// R_{k,j} = s_k x_{k,j} R_j / (y_j + ε·sgn₀(y_j)).
-        Batch<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, T eps = T(1e-6)) const {
+        /// R_{k,j} = s_k x_{k,j} R_j / (y_j + ε·sgn₀(y_j)), into `out` (its buffer reused; y and the
+        /// quotient in the thread's scratch).
+        void lrp_backward_into(const Batch<T>& x, const Batch<T>& r, Batch<T>& out, T eps = T(1e-6)) const {
             base::check(x, In::size, "joined input");
             base::check(r, In::first::size, "relevance");
-            const Batch<T> y = sum(x);
-            const Batch<T> s = (r.array() / (y.array() >= T(0)).select(y.array() + eps, y.array() - eps)).matrix();
-            Batch<T> out(x.rows(), In::size);
+            auto s = detail::scratch_matrix<T>(x.rows(), In::first::size);
+            sum(x, s);
+            s = (r.array() / (s.array() >= T(0)).select(s.array() + eps, s.array() - eps)).matrix();
+            out.resize(x.rows(), In::size);
             for (std::size_t k = 0; k < In::count; ++k)
                 out.middleCols(In::offsets[k], In::sizes[k]) =
                     weight(k) * x.middleCols(In::offsets[k], In::sizes[k]).cwiseProduct(s);
+        }
+        Batch<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, T eps = T(1e-6)) const {
+            Batch<T> out;
+            lrp_backward_into(x, r, out, eps);
             return out;
         }
 
     private:
-        static Batch<T> sum(const Batch<T>& x) {
-            Batch<T> y = weight(0) * x.middleCols(0, In::sizes[0]);
+        /// y = Σ_k s_k x_k, into a matrix or a map of the right size.
+        template <class Y>
+        static void sum(const Batch<T>& x, Y&& y) {
+            y = weight(0) * x.middleCols(0, In::sizes[0]);
             for (std::size_t k = 1; k < In::count; ++k) y += weight(k) * x.middleCols(In::offsets[k], In::sizes[k]);
-            return y;
         }
     };
 };
@@ -166,11 +178,11 @@ struct MaxOp {
             out = x.middleCols(0, In::sizes[0]);
             for (std::size_t k = 1; k < In::count; ++k) out = out.cwiseMax(x.middleCols(In::offsets[k], In::sizes[k]));
         }
-        /// v_j goes to the first input holding the maximum at j.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& v) const {
+        /// v_j goes to the first input holding the maximum at j, into `out` (its buffer reused).
+        void backward_into(const Batch<T>& x, const Batch<T>& v, Batch<T>& out) const {
             base::check(x, In::size, "joined input");
             base::check(v, In::first::size, "gradient");
-            Batch<T> out = Batch<T>::Zero(x.rows(), In::size);
+            out.setZero(x.rows(), In::size);
             for (Eigen::Index b = 0; b < x.rows(); ++b)
                 for (int j = 0; j < In::first::size; ++j) {
                     std::size_t best = 0;
@@ -178,8 +190,13 @@ struct MaxOp {
                         if (x(b, In::offsets[k] + j) > x(b, In::offsets[best] + j)) best = k;
                     out(b, In::offsets[best] + j) = v(b, j);
                 }
+        }
+        Batch<T> backward(const Batch<T>& x, const Batch<T>& v) const {
+            Batch<T> out;
+            backward_into(x, v, out);
             return out;
         }
+        void lrp_backward_into(const Batch<T>& x, const Batch<T>& r, Batch<T>& out) const { backward_into(x, r, out); }
         Batch<T> lrp_backward(const Batch<T>& x, const Batch<T>& r) const { return backward(x, r); }
     };
 };
@@ -285,12 +302,19 @@ struct Concatenate {
             out.resize(x.rows(), In::size);
             for_each_block([&](int from, int to, int len) { out.middleCols(to, len) = x.middleCols(from, len); });
         }
-        /// Each input's slice of the gradient.
-        Batch<T> backward_linear(const Batch<T>& g) const {
+        /// Each input's slice of the gradient, into `out` (its buffer reused).
+        void backward_linear_into(const Batch<T>& g, Batch<T>& out) const {
             base::check(g, In::size, "gradient");
-            Batch<T> out(g.rows(), In::size);
+            out.resize(g.rows(), In::size);
             for_each_block([&](int from, int to, int len) { out.middleCols(from, len) = g.middleCols(to, len); });
+        }
+        Batch<T> backward_linear(const Batch<T>& g) const {
+            Batch<T> out;
+            backward_linear_into(g, out);
             return out;
+        }
+        void lrp_backward_into(const Batch<T>& /*x*/, const Batch<T>& r, Batch<T>& out) const {
+            backward_linear_into(r, out);
         }
         Batch<T> lrp_backward(const Batch<T>& /*x*/, const Batch<T>& r) const { return backward_linear(r); }
 

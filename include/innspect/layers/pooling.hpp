@@ -138,10 +138,11 @@ struct PoolingSpec {
             });
         }
 
-        /// Gradient w.r.t. the input: to the first maximum, or g/n to every in-bounds input.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g_out) const {
+        /// Gradient w.r.t. the input into `g_in` (its buffer reused): to the first maximum, or g/n
+        /// to every in-bounds input.
+        void backward_into(const Batch<T>& x, const Batch<T>& g_out, Batch<T>& g_in) const {
             this->check(g_out, Out::size, name, "gradient at the output");
-            Batch<T> g_in = Batch<T>::Zero(x.rows(), In::size);
+            g_in.setZero(x.rows(), In::size);
             for_each_window(g, x.rows(), [&](Eigen::Index b, int o, int h0, int h1, int w0, int w1) {
                 for (int c = 0; c < C; ++c) {
                     const T go = g_out(b, o * C + c);
@@ -154,16 +155,21 @@ struct PoolingSpec {
                     }
                 }
             });
+        }
+        Batch<T> backward(const Batch<T>& x, const Batch<T>& g_out) const {
+            Batch<T> g_in;
+            backward_into(x, g_out, g_in);
             return g_in;
         }
 
-        /// Relevance: winner takes all (max), or R_i = x_i R_j / (Σ_window x + ε·sgn₀) (average).
-        Batch<T> lrp_backward(const Batch<T>& x, const Batch<T>& r) const {
+        /// Relevance into `r_in` (its buffer reused): winner takes all (max), or
+        /// R_i = x_i R_j / (Σ_window x + ε·sgn₀) (average).
+        void lrp_backward_into(const Batch<T>& x, const Batch<T>& r, Batch<T>& r_in) const {
             if constexpr (Max) {
-                return backward(x, r);
+                backward_into(x, r, r_in);
             } else {
                 this->check(r, Out::size, name, "relevance at the output");
-                Batch<T> r_in = Batch<T>::Zero(x.rows(), In::size);
+                r_in.setZero(x.rows(), In::size);
                 for_each_window(g, x.rows(), [&](Eigen::Index b, int o, int h0, int h1, int w0, int w1) {
                     for (int c = 0; c < C; ++c) {
                         T sum = 0;
@@ -177,8 +183,12 @@ struct PoolingSpec {
                             }
                     }
                 });
-                return r_in;
             }
+        }
+        Batch<T> lrp_backward(const Batch<T>& x, const Batch<T>& r) const {
+            Batch<T> r_in;
+            lrp_backward_into(x, r, r_in);
+            return r_in;
         }
 
     private:

@@ -72,16 +72,22 @@ struct IndexMapLayer {
                 out(b, k) = src < 0 ? T(0) : x(b, src);
             }
     }
-    Batch<T> backward_linear(const Batch<T>& g) const {
+    /// Each output's value back to its source, summed, into `r` (its buffer reused).
+    void backward_linear_into(const Batch<T>& g, Batch<T>& r) const {
         check(g, Out::size, "gradient/relevance at the output");
-        Batch<T> r = Batch<T>::Zero(g.rows(), In::size);
+        r.setZero(g.rows(), In::size);
         for (Eigen::Index b = 0; b < g.rows(); ++b)
             for (int k = 0; k < Out::size; ++k) {
                 const int src = Derived::source(k);
                 if (src >= 0) r(b, src) += g(b, k);
             }
+    }
+    Batch<T> backward_linear(const Batch<T>& g) const {
+        Batch<T> r;
+        backward_linear_into(g, r);
         return r;
     }
+    void lrp_backward_into(const Batch<T>&, const Batch<T>& r, Batch<T>& out) const { backward_linear_into(r, out); }
     Batch<T> lrp_backward(const Batch<T>&, const Batch<T>& r) const { return backward_linear(r); }
 
 private:
