@@ -44,6 +44,16 @@ using OwnRules = Model<T, Input<8, 8, 2>, Conv2D<"c1", 4, Kernel<3, 3>, Relu, St
                        Concatenate<"cat", Inputs<"avg", "maxpool">>, UpSampling2D<"up2", UpSize<2, 2>>,
                        Conv2D<"out", 2, Kernel<1, 1>>>;
 
+/// Every recurrent layer: LSTM, GRU (reset_after and not), SimpleRNN reading backwards, and
+/// Bidirectional with sequences (concat) and without (ave).
+template <class T>
+using Sequences = Model<T, Input<12, 3>, LSTM<"lstm", 6, Recurrent{.return_sequences = true}>,
+                        GRU<"gru", 5, Recurrent{.return_sequences = true}>,
+                        GRU<"gru_v1", 4, Recurrent{.return_sequences = true, .reset_after = false}>,
+                        SimpleRNN<"rnn", 4, Recurrent{.return_sequences = true, .go_backwards = true}>,
+                        Bidirectional<"bi", LSTM<"bi_lstm", 3, Recurrent{.return_sequences = true}>>,
+                        Bidirectional<"bi_ave", GRU<"bi_gru", 3>, BidirectionalMerge::ave>, Dense<"head", 2>>;
+
 using test::kept::check_explain;
 using test::kept::check_same;
 using test::kept::randomize;
@@ -147,6 +157,8 @@ TEST_CASE("steady state: a forward pass into a kept trace allocates nothing and 
     SUBCASE("strided and transposed convolutions, batch norm, ELU, SELU, softmax over 37, float") { check_model<Conv<float>>(3); }
     SUBCASE("the same in double") { check_model<Conv<double>>(4); }
     SUBCASE("pooling, upsampling, every merge, a stand-alone batch norm, float") { check_model<OwnRules<float>>(7); }
+    SUBCASE("LSTM, GRU, SimpleRNN, Bidirectional, float") { check_model<Sequences<float>>(10); }
+    SUBCASE("the same in double") { check_model<Sequences<double>>(11); }
 }
 
 TEST_CASE("steady state: LRP and gradient explanations into a kept Explanation allocate nothing and give the plain path's bits") {

@@ -19,4 +19,15 @@ Eigen::Map<Matrix<T>> scratch_matrix(Eigen::Index rows, Eigen::Index cols) {
     return {buffer.data(), rows, cols};
 }
 
+/// The calling thread's workspace of type W (default-constructed at its first use, kept until the
+/// thread ends): the buffers of a layer's forward pass that are more than one matrix (a recurrent
+/// layer's step state). The model is shared read-only by threads and a forward pass has no
+/// analyzer cache to keep them in. A layer holds it only within one call of its own forward pass;
+/// two layers of the same type run one after the other, never nested.
+template <class W>
+W& thread_workspace() {
+    thread_local W w;
+    return w;
+}
+
 }  // namespace innspect::detail

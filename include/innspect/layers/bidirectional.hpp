@@ -59,9 +59,14 @@ inline std::string_view direction_role(bool forward, std::string_view role) {
 
 /// A sequence batch (width values per step) with its steps in reverse order.
 template <class T>
-Batch<T> reverse_steps(const Batch<T>& m, int width, int steps) {
-    Batch<T> r(m.rows(), m.cols());
+void reverse_steps(const Batch<T>& m, int width, int steps, Batch<T>& r) {
+    r.resize(m.rows(), m.cols());
     for (int t = 0; t < steps; ++t) step_view(r, t, width, steps) = step_view(m, steps - 1 - t, width, steps);
+}
+template <class T>
+Batch<T> reverse_steps(const Batch<T>& m, int width, int steps) {
+    Batch<T> r;
+    reverse_steps(m, width, steps, r);
     return r;
 }
 }  // namespace detail
@@ -129,12 +134,16 @@ struct Bidirectional {
             bwd_.check_finite();
         }
 
+        /// Both directions into the thread's buffers (kept: no allocation in steady state), merged
+        /// into `out`.
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
-            Batch<T> f, b;
+            Directions& w = detail::thread_workspace<Directions>();
+            Batch<T>& f = w.f;
             fwd_.forward(x, pre, f);
-            bwd_.forward(x, pre, b);
+            bwd_.forward(x, pre, w.processed);
             pre.resize(0, 0);
-            b = in_input_order(b);
+            const Batch<T>& b = seq ? w.b : w.processed;  // in input order
+            if (seq) detail::reverse_steps(w.processed, U, S, w.b);
             if constexpr (Mode == BidirectionalMerge::concat) {
                 out.resize(x.rows(), output_shape::size);
                 for (int t = 0; t < S; ++t) {
@@ -180,6 +189,11 @@ struct Bidirectional {
 
     private:
         static constexpr T scale() { return Mode == BidirectionalMerge::ave ? T(0.5) : T(1); }
+
+        /// The forward pass's buffers: each direction's output, the backward one's also in input order.
+        struct Directions {
+            Batch<T> f, processed, b;
+        };
 
         /// The backward layer's output (processing order) in input order, and back.
         static Batch<T> in_input_order(const Batch<T>& b) { return seq ? detail::reverse_steps(b, U, S) : b; }

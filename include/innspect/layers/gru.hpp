@@ -129,9 +129,11 @@ struct GRU {
             if (has_bias) require_finite(bias_, std::string(name) + ": bias");
         }
 
+        /// The forward pass into `out`, its step buffers the thread's (kept: no allocation in
+        /// steady state).
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             pre.resize(0, 0);
-            out = run(x, nullptr);
+            run(x, nullptr, detail::thread_workspace<Steps>(), out);
         }
 
         /// Backpropagation through time.
@@ -277,17 +279,39 @@ struct GRU {
             return p;
         }
 
+        /// The step state of a forward pass (and the input's share when there is no record).
+        struct Steps {
+            Batch<T> xw, h, xs, q, zr, gates, n, hh, rh;
+        };
+
         Batch<T> run(const Batch<T>& x, Record* rec) const {
+            Steps w;
+            Batch<T> out;
+            run(x, rec, w, out);
+            return out;
+        }
+
+        /// The forward pass into `out`, in w's buffers; with `rec`, also the record.
+        void run(const Batch<T>& x, Record* rec, Steps& w, Batch<T>& out) const {
             check(x, In::size, "input");
             const Eigen::Index B = x.rows();
-            Batch<T> own;
-            Batch<T>& xw = rec ? rec->xw : own;
+            Batch<T>& xw = rec ? rec->xw : w.xw;
             xw.resize(B, S * 3 * U);
             Eigen::Map<Matrix<T>> xwm(xw.data(), B * S, 3 * U);
             xwm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), B * S, F) * kernel_;
             if (has_bias) xwm.rowwise() += bias_.row(0);
-            Batch<T> h = Batch<T>::Zero(B, U), xs(B, 3 * U), q(B, 3 * U), zr(B, 2 * U), gates, n, hh;
-            Batch<T> out(B, output_shape::size);
+            Batch<T>& h = w.h;
+            Batch<T>& xs = w.xs;
+            Batch<T>& q = w.q;
+            Batch<T>& zr = w.zr;
+            Batch<T>& gates = w.gates;
+            Batch<T>& n = w.n;
+            Batch<T>& hh = w.hh;
+            h.setZero(B, U);
+            xs.resize(B, 3 * U);
+            q.resize(B, 3 * U);
+            zr.resize(B, 2 * U);
+            out.resize(B, output_shape::size);
             if (rec) {  // assigned step by step below: a kept record is not allocated again
                 for (auto* v : {&rec->zr, &rec->a, &rec->n, &rec->xh}) v->resize(S);
                 if constexpr (after) rec->q.resize(S);
@@ -305,15 +329,16 @@ struct GRU {
                     zr.noalias() += h * recurrent_.leftCols(2 * U);
                 }
                 RecAct::forward(zr, gates, 2 * U);
-                const Batch<T> r = gates.rightCols(U);
+                const auto r = gates.rightCols(U);
                 if constexpr (after) {
                     n = xs.rightCols(U) + r.cwiseProduct(q.rightCols(U));
                 } else {
                     n = xs.rightCols(U);
-                    n.noalias() += r.cwiseProduct(h) * recurrent_.rightCols(U);
+                    w.rh = r.cwiseProduct(h);  // the product's left side, as a matrix of its own
+                    n.noalias() += w.rh * recurrent_.rightCols(U);
                 }
                 Act::forward(n, hh, U);
-                const Batch<T> z = gates.leftCols(U);
+                const auto z = gates.leftCols(U);
                 h = z.cwiseProduct(h) + (Batch<T>::Ones(B, U) - z).cwiseProduct(hh);
                 if constexpr (Opt.return_sequences) detail::step_view(out, k, U, S) = h;
                 if (rec) {
@@ -327,7 +352,6 @@ struct GRU {
                 }
             }
             if constexpr (!Opt.return_sequences) out = h;
-            return out;
         }
 
         Matrix<T> kernel_, recurrent_, bias_;

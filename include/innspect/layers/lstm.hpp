@@ -128,10 +128,11 @@ struct LSTM {
             if (Opt.use_bias) require_finite(bias_, std::string(name) + ": bias");
         }
 
+        /// The forward pass into `out`, its step buffers the thread's (kept: no allocation in
+        /// steady state).
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             pre.resize(0, 0);
-            Workspace w;
-            run(x, w, false, out);
+            run(x, detail::thread_workspace<Workspace>(), false, out);
         }
 
         /// Backpropagation through time: the gradient w.r.t. the input sequence given g at the output.

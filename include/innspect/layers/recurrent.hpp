@@ -20,6 +20,7 @@
 
 #include "innspect/core/linear_params.hpp"
 #include "innspect/core/rule_context.hpp"
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/layers/activation_functions.hpp"
 #include "innspect/layers/keras_schema.hpp"

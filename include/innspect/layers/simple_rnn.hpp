@@ -93,9 +93,11 @@ struct SimpleRNN {
             if (Opt.use_bias) require_finite(bias_, std::string(name) + ": bias");
         }
 
+        /// The forward pass into `out`, its step buffers the thread's (kept: no allocation in
+        /// steady state).
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             pre.resize(0, 0);
-            out = run(x, nullptr);
+            run(x, nullptr, detail::thread_workspace<Steps>(), out);
         }
 
         /// Backpropagation through time.
@@ -177,17 +179,32 @@ struct SimpleRNN {
                                   " features per sample, expected " + std::to_string(expected));
         }
 
+        /// The step state of a forward pass (and the input's share when there is no record).
+        struct Steps {
+            Batch<T> xw, h, z;
+        };
+
         Batch<T> run(const Batch<T>& x, Record* rec) const {
+            Steps w;
+            Batch<T> out;
+            run(x, rec, w, out);
+            return out;
+        }
+
+        /// The forward pass into `out`, in w's buffers; with `rec`, also the record.
+        void run(const Batch<T>& x, Record* rec, Steps& w, Batch<T>& out) const {
             check(x, In::size, "input");
             const Eigen::Index B = x.rows();
-            Batch<T> own;
-            Batch<T>& xw = rec ? rec->xw : own;
+            Batch<T>& xw = rec ? rec->xw : w.xw;
             xw.resize(B, S * U);
             Eigen::Map<Matrix<T>> xwm(xw.data(), B * S, U);
             xwm.noalias() = Eigen::Map<const Matrix<T>>(x.data(), B * S, F) * kernel_;
             if (Opt.use_bias) xwm.rowwise() += bias_.transpose();
-            Batch<T> h = Batch<T>::Zero(B, U), z(B, U);
-            Batch<T> out(B, output_shape::size);
+            Batch<T>& h = w.h;
+            Batch<T>& z = w.z;
+            h.setZero(B, U);
+            z.resize(B, U);
+            out.resize(B, output_shape::size);
             if (rec) {  // assigned step by step below: a kept record is not allocated again
                 rec->z.resize(S);
                 rec->h.resize(S + 1);
@@ -204,7 +221,6 @@ struct SimpleRNN {
                 }
             }
             if constexpr (!Opt.return_sequences) out = h;
-            return out;
         }
 
         Matrix<T> kernel_, recurrent_;
