@@ -32,8 +32,9 @@ using Conv = Model<T, Input<12, 12, 3>, Conv2D<"c1", 8, Kernel<3, 3>, Elu, Strid
                    BatchNormalization<"bn">, Conv2DTranspose<"up", 4, Kernel<3, 3>, Selu, Strides<2, 2>, Padding::same>,
                    Flatten<"f">, Dense<"head", 37, Softmax>>;
 
-/// A graph of the layers with an own rule (pooling, upsampling, every merge) and a batch norm
-/// that no canonizer merges (a ReLU sits between it and the convolution before it).
+/// A graph of the layers with an own rule (pooling, upsampling, every merge), a batch norm that
+/// no canonizer merges (a ReLU sits between it and the convolution before it) and PReLU (α shared
+/// over height and width, and one α per value).
 template <class T>
 using OwnRules = Model<T, Input<8, 8, 2>, Conv2D<"c1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
                        BatchNormalization<"bn">, MaxPooling2D<"maxpool", PoolSize<2, 2>>,
@@ -42,7 +43,7 @@ using OwnRules = Model<T, Input<8, 8, 2>, Conv2D<"c1", 4, Kernel<3, 3>, Relu, St
                        Add<"add", Inputs<"up", "c2">>, Subtract<"sub", Inputs<"add", "maxpool">>,
                        Maximum<"max", Inputs<"sub", "c2">>, Average<"avg", Inputs<"max", "add">>,
                        Concatenate<"cat", Inputs<"avg", "maxpool">>, UpSampling2D<"up2", UpSize<2, 2>>,
-                       Conv2D<"out", 2, Kernel<1, 1>>>;
+                       PReLU<"prelu", SharedAxes<1, 2>>, PReLU<"prelu_full">, Conv2D<"out", 2, Kernel<1, 1>>>;
 
 /// Every recurrent layer: LSTM, GRU (reset_after and not), SimpleRNN reading backwards, and
 /// Bidirectional with sequences (concat) and without (ave).

@@ -17,8 +17,6 @@
 // max |expected| per fixture (forward: 1e-12); the conservation report's sums to 1e-9 of that
 // layer's Σ|R_out| + Σ|R_in|; float: 2e-5. Conservation with zero biases (ε = 1e-13): Σ R at the
 // input = Σ R⁰, and Σ R_in = Σ R_out at every layer, to 1e-10 of Σ|R⁰|.
-//
-// The Conv1D model compiles only when <innspect/layers/conv1d.hpp> exists (the 1D layers).
 
 #include <doctest/doctest.h>
 

@@ -291,7 +291,8 @@ private:
 };
 
 /// What an analyzer that explains into a kept Explanation (LRP, the gradient analyzers: ExplainInto
-/// in analyzers/backward.hpp) keeps for explaining in tasks, so that a repeated call
+/// in analyzers/backward.hpp; integrated gradients, SmoothGrad: RowTasks below) keeps for
+/// explaining in tasks, so that a repeated call
 /// `explain(x, target, out, {.threads = N})` costs no copy, no thread start and no heap call:
 ///
 /// - worker w (w = 0 the calling thread, which uses the analyzer itself; w ≥ 1 a kept thread with

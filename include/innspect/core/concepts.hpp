@@ -33,9 +33,10 @@
 ///     matches), which it runs on its linear maps through `RuleContext` (core/rule_context.hpp)
 ///   - pass_through: as many output values as input values
 /// Every `backward…`, `lrp_backward` and `apply…` that returns a new matrix may have an `_into`
-/// form taking the result's buffer last (`backward_into(x, g, out)`, `lrp_backward_into(x, R, out)`,
+/// form taking the result's buffer after its inputs (`backward_into(x, g, out)`,
+/// `lrp_backward_into(x, R, out)` or, with a stabiliser, `lrp_backward_into(x, R, out, eps)`,
 /// `apply_into(x, P, out)`, …): the analyzers prefer it, so that a repeated explanation allocates
-/// nothing (README "Repeated calls").
+/// nothing (README "Workspaces").
 
 #include <concepts>
 #include <string_view>

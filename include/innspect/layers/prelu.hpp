@@ -24,6 +24,7 @@
 #include "innspect/core/errors.hpp"
 #include "innspect/core/fixed_string.hpp"
 #include "innspect/core/layer_traits.hpp"
+#include "innspect/core/scratch.hpp"
 #include "innspect/core/shape.hpp"
 #include "innspect/core/tensor.hpp"
 #include "innspect/core/weights.hpp"
@@ -145,25 +146,36 @@ struct PReLU {
         void forward(const Batch<T>& x, Batch<T>& pre, Batch<T>& out) const {
             check(x, "input");
             pre.resize(0, 0);
-            const auto a = expanded();
-            out = (x.array() >= T(0)).select(x.array(), x.array().rowwise() * a.array());
+            with_alpha([&](const auto& a) {
+                out = (x.array() >= T(0)).select(x.array(), x.array().rowwise() * a.array());
+            });
         }
 
-        /// Gradient w.r.t. the input: g where x > 0, α ⊙ g elsewhere.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
+        /// Gradient w.r.t. the input into `out` (its buffer reused): g where x > 0, α ⊙ g elsewhere.
+        void backward_into(const Batch<T>& x, const Batch<T>& g, Batch<T>& out) const {
             check(x, "input");
             check(g, "gradient at the output");
-            const auto a = expanded();
-            return (x.array() > T(0)).select(g.array(), g.array().rowwise() * a.array());
+            with_alpha([&](const auto& a) {
+                out = (x.array() > T(0)).select(g.array(), g.array().rowwise() * a.array());
+            });
+        }
+        Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
+            Batch<T> out;
+            backward_into(x, g, out);
+            return out;
         }
 
     private:
-        /// α for every input value (flat, C order): the entry whose shared axes' indices are 0.
-        Eigen::Matrix<T, 1, Eigen::Dynamic> expanded() const {
+        /// f(a), a = α for every input value (flat, C order; the entry whose shared axes' indices
+        /// are 0): α itself when it has an entry per value, else expanded into the thread's scratch
+        /// (no allocation in steady state).
+        template <class F>
+        void with_alpha(F&& f) const {
             if constexpr (alpha_size == In::size) {
-                return alpha_.transpose();
+                f(alpha_.transpose());
             } else {
-                Eigen::Matrix<T, 1, Eigen::Dynamic> a(In::size);
+                auto m = detail::scratch_matrix<T>(1, In::size);
+                auto a = m.row(0);
                 for (int k = 0; k < In::size; ++k) {
                     int rest = k, flat = 0, stride = 1;
                     for (int ax = R; ax-- > 0;) {
@@ -174,7 +186,7 @@ struct PReLU {
                     }
                     a(k) = alpha_(flat);
                 }
-                return a;
+                f(a);
             }
         }
         static void check(const Batch<T>& x, const char* what) {
