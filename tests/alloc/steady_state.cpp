@@ -3,7 +3,8 @@
 // softmax), no GEMM packing buffer — and gives the same bits as the allocating pass into a fresh
 // trace. The same for the analyzers (issue 10 item 1): LRP (rules, a composite) and the gradient
 // analyzers explaining into a kept Explanation, with their workspace (forward trace, the backward
-// walk's and the rules' buffers) kept by the analyzer. Heap calls are counted by replacing glibc's
+// walk's and the rules' buffers) kept by the analyzer, the recurrent layers' records of the
+// forward pass they re-run among them. Heap calls are counted by replacing glibc's
 // malloc (bench/alloc_counter.cpp), so this is a program of its own, built without the sanitizers
 // (which replace malloc themselves).
 
@@ -125,11 +126,9 @@ void check_seed_analyzers(std::uint64_t seed) {
     }
 }
 
+/// LRP-ε, α2β1 and the gradient on `targets`.
 template <class M>
-void check_own_rule_analyzers(std::uint64_t seed) {
-    using T = typename M::scalar;
-    const std::vector<Target<T>> targets = {target("out", select::all<T>()), target("cat", select::index<T>(5)),
-                                            target("out", select::reconstruction_error<T>())};
+void check_three_analyzers(std::uint64_t seed, const std::vector<Target<typename M::scalar>>& targets) {
     SUBCASE("LRP-epsilon") {
         check_explain<M>(seed, [](const M& m) { return lrp(m, Epsilon()); }, targets);
     }
@@ -139,6 +138,22 @@ void check_own_rule_analyzers(std::uint64_t seed) {
     SUBCASE("gradient") {
         check_explain<M>(seed, [](const M& m) { return gradient(m); }, targets);
     }
+}
+
+template <class M>
+void check_own_rule_analyzers(std::uint64_t seed) {
+    using T = typename M::scalar;
+    check_three_analyzers<M>(seed, {target("out", select::all<T>()), target("cat", select::index<T>(5)),
+                                    target("out", select::reconstruction_error<T>())});
+}
+
+/// Every recurrent layer's explanation steps: LRP through time with the composite's rule on the
+/// cells' linear maps (ε; α2β1, whose sign split runs on them too) and backpropagation through time.
+template <class M>
+void check_sequence_analyzers(std::uint64_t seed) {
+    using T = typename M::scalar;
+    check_three_analyzers<M>(seed, {target("head", select::all<T>()), target("gru", select::index<T>(17)),
+                                    target("bi", select::max<T>())});
 }
 
 }  // namespace
@@ -170,4 +185,9 @@ TEST_CASE("steady state: LRP and gradient explanations into a kept Explanation a
 TEST_CASE("steady state: layers with an own rule and a stand-alone batch norm explain without allocating") {
     SUBCASE("float") { check_own_rule_analyzers<OwnRules<float>>(8); }
     SUBCASE("double") { check_own_rule_analyzers<OwnRules<double>>(9); }
+}
+
+TEST_CASE("steady state: LSTM, GRU, SimpleRNN and Bidirectional explain without allocating") {
+    SUBCASE("float") { check_sequence_analyzers<Sequences<float>>(12); }
+    SUBCASE("double") { check_sequence_analyzers<Sequences<double>>(13); }
 }

@@ -28,12 +28,12 @@ namespace innspect::detail {
 /// `backward_linear(g)`; either with an `_into` form (`backward_into(x, g, out)`,
 /// `backward_linear_into(g, out)`) that writes into `out` without allocating, preferred.
 /// A layer that re-runs its forward pass (a recurrent cell) also takes the analyzer's `cache` for
-/// it, when there is one, to keep its buffers across calls.
+/// it, when there is one, to keep its buffers across calls (`backward_into(x, g, cache, out)`).
 template <class L, class T>
 void core_vjp(const L& layer, const Batch<T>& x, const Batch<T>& g, ParamCache<T>* cache, Batch<T>& out) {
-    if constexpr (requires { layer.backward(x, g, *cache); }) {
+    if constexpr (requires { layer.backward_into(x, g, *cache, out); }) {
         if (cache) {
-            out = layer.backward(x, g, *cache);
+            layer.backward_into(x, g, *cache, out);
             return;
         }
     }

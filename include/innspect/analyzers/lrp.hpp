@@ -163,13 +163,21 @@ private:
     }
 
     /// A layer with linear maps inside (a recurrent cell) runs the composite's rule for it on
-    /// them: the rule of the first matching entry, Epsilon() (ε = 1e-6) when none matches.
+    /// them: the rule of the first matching entry, Epsilon() (ε = 1e-6) when none matches. Its
+    /// relevance at the input into `out`; returns what the biases absorbed.
     template <std::size_t I, class L>
-    LrpStep<T> rule_taking_step(const L& layer, const Batch<T>& x, const Batch<T>& r, std::string& rule_name) const {
+    double rule_taking_step(const L& layer, const Batch<T>& x, const Batch<T>& r, std::string& rule_name,
+                            Batch<T>& out) const {
         constexpr std::size_t k = Comp::match(Model::layer_infos(), I);
         auto run = [&](const auto& rule) {
-            rule_name = std::string(L::lrp_rule_name) + "; " + rule.name() + " on its linear maps";
-            return layer.lrp_backward(x, r, rule, caches_[I]);
+            rule_name = cached_rule_name(I, 0, [&] { return std::string(L::lrp_rule_name) + "; " + rule.name() + " on its linear maps"; });
+            if constexpr (requires { layer.lrp_backward_into(x, r, rule, caches_[I], out); }) {
+                return layer.lrp_backward_into(x, r, rule, caches_[I], out);
+            } else {
+                LrpStep<T> s = layer.lrp_backward(x, r, rule, caches_[I]);
+                out = std::move(s.relevance);
+                return s.bias_absorbed;
+            }
         };
         if constexpr (k < std::tuple_size_v<decltype(composite_.entries)>)
             return run(std::get<k>(composite_.entries).rule);
@@ -190,9 +198,7 @@ private:
             c.bias_absorbed = linear_step<i>(layer, trace, r, path, c.rule, out);
         } else if constexpr (L::lrp == LrpPolicy::own_rule) {
             if constexpr (requires { L::lrp_takes_rule; }) {
-                auto s = rule_taking_step<i>(layer, trace.input_of(static_cast<int>(i)), r, c.rule);
-                out = std::move(s.relevance);
-                c.bias_absorbed = s.bias_absorbed;
+                c.bias_absorbed = rule_taking_step<i>(layer, trace.input_of(static_cast<int>(i)), r, c.rule, out);
             } else if constexpr (requires { layer.lrp_backward(trace.input_of(0), r, T(0)); }) {
                 // A rule with a stabiliser (a merge's proportional split) takes the epsilon of
                 // the composite's rule for this layer, 1e-6 when that rule has none.

@@ -35,8 +35,9 @@
 /// Every `backward…`, `lrp_backward` and `apply…` that returns a new matrix may have an `_into`
 /// form taking the result's buffer after its inputs (`backward_into(x, g, out)`,
 /// `lrp_backward_into(x, R, out)` or, with a stabiliser, `lrp_backward_into(x, R, out, eps)`,
-/// `apply_into(x, P, out)`, …): the analyzers prefer it, so that a repeated explanation allocates
-/// nothing (README "Workspaces").
+/// `apply_into(x, P, out)`, …; a recurrent cell's `backward_into(x, g, cache, out)` and
+/// `double lrp_backward_into(x, R, rule, cache, out)`, which returns what the biases absorbed):
+/// the analyzers prefer it, so that a repeated explanation allocates nothing (README "Workspaces").
 
 #include <concepts>
 #include <string_view>

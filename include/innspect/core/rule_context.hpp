@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,28 +27,26 @@ struct LrpStep {
 };
 
 /// Modified parameters (W⁺, W⁻, W², ones, ...) of one layer, made once per analyzer and reused
-/// across calls: rules ask for them by key.
+/// across calls: rules ask for them by key. Keys are looked up as they are (a string_view: a key
+/// longer than the short-string buffer builds no std::string per lookup); one is copied only when
+/// its entry is made.
 template <class T>
 class ParamCache {
 public:
     template <class Make>
-    const LinearParams<T>& get(const std::string& key, Make&& make) {
-        auto it = params_.find(key);
-        if (it == params_.end()) it = params_.emplace(key, std::invoke(std::forward<Make>(make))).first;
-        return it->second;
+    const LinearParams<T>& get(std::string_view key, Make&& make) {
+        return find_or_make(params_, key, std::forward<Make>(make));
     }
     template <class Make>
-    const Batch<T>& get_batch(const std::string& key, Make&& make) {
-        auto it = batches_.find(key);
-        if (it == batches_.end()) it = batches_.emplace(key, std::invoke(std::forward<Make>(make))).first;
-        return it->second;
+    const Batch<T>& get_batch(std::string_view key, Make&& make) {
+        return find_or_make(batches_, key, std::forward<Make>(make));
     }
 
     /// A cache of its own for one of several linear maps inside a layer (a recurrent cell's
     /// input and recurrent parts), so each map's variants ("w+", ...) are kept apart.
-    ParamCache& part(const std::string& key) {
-        auto& p = parts_[key];  // a vector of one: a member of the class's own (incomplete) type
-        if (p.empty()) p.emplace_back();
+    ParamCache& part(std::string_view key) {
+        // A vector of one: a member of the class's own (incomplete) type.
+        auto& p = find_or_make(parts_, key, [] { return std::vector<ParamCache>(1); });
         return p.front();
     }
 
@@ -56,17 +55,25 @@ public:
     /// instead of fresh allocations, which glibc maps and page-faults anew on every call. Its
     /// contents are what the last call left; the layer overwrites them before reading.
     template <class W>
-    W& workspace(const std::string& key) {
-        std::any& w = workspaces_[key];
-        if (!w.has_value()) w.emplace<W>();
-        return std::any_cast<W&>(w);
+    W& workspace(std::string_view key) {
+        return std::any_cast<W&>(find_or_make(workspaces_, key, [] { return std::any(W{}); }));
     }
 
 private:
-    std::map<std::string, std::vector<ParamCache>> parts_;
-    std::map<std::string, LinearParams<T>> params_;
-    std::map<std::string, Batch<T>> batches_;
-    std::map<std::string, std::any> workspaces_;
+    template <class V>
+    using Map = std::map<std::string, V, std::less<>>;  // std::less<>: found by string_view
+
+    template <class V, class Make>
+    static V& find_or_make(Map<V>& m, std::string_view key, Make&& make) {
+        auto it = m.find(key);
+        if (it == m.end()) it = m.emplace(std::string(key), std::invoke(std::forward<Make>(make))).first;
+        return it->second;
+    }
+
+    Map<std::vector<ParamCache>> parts_;
+    Map<LinearParams<T>> params_;
+    Map<Batch<T>> batches_;
+    Map<std::any> workspaces_;
 };
 
 /// Everything a rule sees at one linear layer: the layer (its apply / apply_transposed), the
@@ -83,4 +90,22 @@ struct RuleContext {
     bool first_layer;  ///< reads the model input (for bounded-input rules)
 };
 
+namespace detail {
+
+/// `rule`'s step at one linear map, its relevance at the map's input into `out`; returns what
+/// the bias absorbed. A rule with `relevance_into(ctx, r, out)` writes into `out` (no allocation
+/// in steady state); any other rule's `relevance(ctx, r)` result is moved in.
+template <class Rule, class L>
+double rule_relevance(const Rule& rule, const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
+                      Batch<typename L::scalar>& out) {
+    if constexpr (requires { rule.relevance_into(ctx, r, out); }) {
+        return rule.relevance_into(ctx, r, out);
+    } else {
+        auto step = rule.relevance(ctx, r);
+        out = std::move(step.relevance);
+        return step.bias_absorbed;
+    }
+}
+
+}  // namespace detail
 }  // namespace innspect

@@ -63,12 +63,6 @@ void reverse_steps(const Batch<T>& m, int width, int steps, Batch<T>& r) {
     r.resize(m.rows(), m.cols());
     for (int t = 0; t < steps; ++t) step_view(r, t, width, steps) = step_view(m, steps - 1 - t, width, steps);
 }
-template <class T>
-Batch<T> reverse_steps(const Batch<T>& m, int width, int steps) {
-    Batch<T> r;
-    reverse_steps(m, width, steps, r);
-    return r;
-}
 }  // namespace detail
 
 /// Keras's Bidirectional config (the wrapped layer: its class and its own fields, as `layer.units`, ...).
@@ -97,7 +91,7 @@ struct Bidirectional {
                            with_channels<inner_out<In>, 2 * inner_out<In>::c>>;
 
     template <class T, ShapeType In>
-    class layer {
+    class layer : public detail::ReturningSteps<layer<T, In>, T> {
         using Fwd = typename Inner::template layer<T, In>;
         using Bwd = typename Inner::reversed::template layer<T, In>;
         static constexpr bool seq = Inner::options.return_sequences;
@@ -155,36 +149,45 @@ struct Bidirectional {
             }
         }
 
-        /// The gradient: each direction's part of g, back through time.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
-            auto [gf, gb] = split(g);
-            return fwd_.backward(x, gf) + bwd_.backward(x, processing_order(gb));
-        }
-        /// The same, each direction with its workspace in its part of the analyzer's `cache`.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
-            auto [gf, gb] = split(g);
-            return fwd_.backward(x, gf, cache.part("forward")) + bwd_.backward(x, processing_order(gb), cache.part("backward"));
+        /// The gradient: each direction's part of g, back through time, into `gx`; each direction
+        /// keeps its workspace in its part of the analyzer's `cache` (no allocation in steady
+        /// state). `backward(x, g)` (detail::ReturningSteps) returns it.
+        void backward_into(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache, Batch<T>& gx) const {
+            Parts& w = cache.template workspace<Parts>("bidirectional");
+            split(g, w.f, w.processed);
+            processing_order(w.processed, w.b);
+            fwd_.backward_into(x, w.f, cache.part("forward"), gx);
+            bwd_.backward_into(x, w.b, cache.part("backward"), w.in);
+            gx += w.in;
         }
 
+        /// Each direction's part of R (concat: its slice; sum, ave: in proportion to its share of
+        /// the merged output), then its own LRP through time: the relevance at the input into
+        /// `rx`; returns what the biases absorbed. Every buffer is in the analyzer's `cache` (no
+        /// allocation in steady state). `lrp_backward(x, R, rule, cache)`
+        /// (detail::ReturningSteps) returns an LrpStep.
         template <class Rule>
-        LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
-            Batch<T> rf, rb;
+        double lrp_backward_into(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache,
+                                 Batch<T>& rx) const {
+            Parts& w = cache.template workspace<Parts>("bidirectional");
+            Batch<T>&rf = w.f, &rb = w.b;
             if constexpr (Mode == BidirectionalMerge::concat) {
-                std::tie(rf, rb) = split(r);
+                split(r, rf, w.processed);
             } else {
-                Batch<T> pre, f, b;
-                fwd_.forward(x, pre, f);
-                bwd_.forward(x, pre, b);
-                b = in_input_order(b);
-                const Batch<T> s = detail::split_factor(r, Batch<T>(scale() * (f + b)), static_cast<T>(detail::split_epsilon(rule)));
-                rf = scale() * f.cwiseProduct(s);
-                rb = scale() * b.cwiseProduct(s);
+                Batch<T>&f = w.f, &b = w.b, &s = w.s;
+                fwd_.forward(x, w.pre, f);
+                bwd_.forward(x, w.pre, w.processed);
+                in_input_order(w.processed, b);
+                w.merged = scale() * (f + b);
+                detail::split_factor(r, w.merged, static_cast<T>(detail::split_epsilon(rule)), s);
+                rf = scale() * f.cwiseProduct(s);  // f's own entries: no aliasing across entries
+                w.processed = scale() * b.cwiseProduct(s);
             }
-            LrpStep<T> a = fwd_.lrp_backward(x, rf, rule, cache.part("forward"));
-            const LrpStep<T> c = bwd_.lrp_backward(x, processing_order(rb), rule, cache.part("backward"));
-            a.relevance += c.relevance;
-            a.bias_absorbed += c.bias_absorbed;
-            return a;
+            processing_order(w.processed, rb);
+            double bias = fwd_.lrp_backward_into(x, rf, rule, cache.part("forward"), rx);
+            bias += bwd_.lrp_backward_into(x, rb, rule, cache.part("backward"), w.in);
+            rx += w.in;
+            return bias;
         }
 
     private:
@@ -194,23 +197,34 @@ struct Bidirectional {
         struct Directions {
             Batch<T> f, processed, b;
         };
+        /// The backward passes' buffers: what each direction gets at its output (the backward
+        /// one's in input order first, then in processing order), the backward one's result, and
+        /// the merge's split for sum and ave.
+        struct Parts {
+            Batch<T> f, processed, b, in, pre, merged, s;
+        };
 
-        /// The backward layer's output (processing order) in input order, and back.
-        static Batch<T> in_input_order(const Batch<T>& b) { return seq ? detail::reverse_steps(b, U, S) : b; }
-        static Batch<T> processing_order(const Batch<T>& b) { return in_input_order(b); }
+        /// The backward layer's output (processing order) in input order into `out`, and back (the
+        /// same reversal).
+        static void in_input_order(const Batch<T>& b, Batch<T>& out) {
+            if constexpr (seq) detail::reverse_steps(b, U, S, out);
+            else out = b;
+        }
+        static void processing_order(const Batch<T>& b, Batch<T>& out) { in_input_order(b, out); }
 
-        /// What the output holds for each direction (g or R), in input order: concat's slices, or
-        /// the whole (times ½ for ave) for sum and ave.
-        static std::pair<Batch<T>, Batch<T>> split(const Batch<T>& v) {
+        /// What the output holds for each direction (g or R), in input order, into `f` and `b`:
+        /// concat's slices, or the whole (times ½ for ave) for sum and ave.
+        static void split(const Batch<T>& v, Batch<T>& f, Batch<T>& b) {
             if constexpr (Mode == BidirectionalMerge::concat) {
-                Batch<T> f(v.rows(), S * U), b(v.rows(), S * U);
+                f.resize(v.rows(), S * U);
+                b.resize(v.rows(), S * U);
                 for (int t = 0; t < S; ++t) {
                     detail::step_view(f, t, U, S) = detail::step_view(v, t, 2 * U, S).leftCols(U);
                     detail::step_view(b, t, U, S) = detail::step_view(v, t, 2 * U, S).rightCols(U);
                 }
-                return {f, b};
             } else {
-                return {scale() * v, scale() * v};
+                f = scale() * v;
+                b = scale() * v;
             }
         }
 

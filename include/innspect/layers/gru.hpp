@@ -82,7 +82,7 @@ struct GRU {
     using output_shape_for = std::conditional_t<Opt.return_sequences, Shape<In::w, Units>, Shape<Units>>;
 
     template <class T, ShapeType In>
-    class layer {
+    class layer : public detail::ReturningSteps<layer<T, In>, T> {
         static constexpr int S = In::w, F = In::c, U = Units;
         static constexpr bool after = Opt.reset_after, has_bias = Opt.use_bias;
 
@@ -136,41 +136,43 @@ struct GRU {
             run(x, nullptr, detail::thread_workspace<Steps>(), out);
         }
 
-        /// Backpropagation through time.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
-            Record rec;
-            return backward_in(x, g, rec);
-        }
-        /// The same, re-running the forward pass into a record the analyzer keeps in `cache`.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
-            return backward_in(x, g, cache.template workspace<Record>("gru"));
-        }
-
-        Batch<T> backward_in(const Batch<T>& x, const Batch<T>& g, auto& rec) const {
+        /// Backpropagation through time into `gx`. The forward pass it re-runs and the steps'
+        /// buffers live in a workspace the analyzer keeps in `cache` (no allocation in steady
+        /// state); `backward(x, g)` (detail::ReturningSteps) returns it.
+        void backward_into(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache, Batch<T>& gx) const {
             check(g, output_shape::size, "gradient at the output");
-            run(x, &rec);
+            Workspace& w = cache.template workspace<Workspace>("gru");
+            const Record& rec = w.rec;
+            run(x, &w.rec, w.steps, w.out);
             const Eigen::Index B = x.rows();
-            Batch<T> dx_all(B, S * 3 * U);  // ∂/∂(x_t·W) at input step t, as a sequence
-            Batch<T> dh = Batch<T>::Zero(B, U), dxw(B, 3 * U), drec(B, 3 * U);
+            Batch<T>& dx_all = w.all;  // ∂/∂(x_t·W) at input step t, as a sequence
+            Batch<T>&dh = w.h, &dxw = w.wide, &drec = w.wide2;
+            Batch<T>&z = w.z, &r = w.r, &hh = w.hh, &dz = w.u1, &dn = w.u2, &dhp = w.u3, &dr = w.u4, &drh = w.u5;
+            dx_all.resize(B, S * 3 * U);
+            dh.setZero(B, U);
+            dxw.resize(B, 3 * U);
+            drec.resize(B, 3 * U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(dh, g, k);
-                const Batch<T> z = rec.a[k].leftCols(U), r = rec.a[k].middleCols(U, U), hh = rec.a[k].rightCols(U);
+                z = rec.a[k].leftCols(U);
+                r = rec.a[k].middleCols(U, U);
+                hh = rec.a[k].rightCols(U);
                 const Batch<T>& hp = rec.h[k];
-                Batch<T> dz = dh.cwiseProduct(hp - hh);
-                Batch<T> dn = dh.cwiseProduct(Batch<T>::Ones(B, U) - z);
-                Batch<T> dhp = dh.cwiseProduct(z);
+                dz = dh.cwiseProduct(hp - hh);
+                dn = dh.cwiseProduct(Batch<T>::Ones(B, U) - z);
+                dhp = dh.cwiseProduct(z);
                 Act::vjp(rec.n[k], hh, dn, U);
-                Batch<T> dr;
                 if constexpr (after) {
                     dr = dn.cwiseProduct(rec.q[k]);
                 } else {
-                    const Batch<T> drh = dn * recurrent_.rightCols(U).transpose();  // ∂/∂(r⊙h)
+                    drh.noalias() = dn * recurrent_.rightCols(U).transpose();  // ∂/∂(r⊙h)
                     dr = drh.cwiseProduct(hp);
                     dhp += drh.cwiseProduct(r);
                 }
-                const Batch<T> zz = rec.zr[k].leftCols(U), zrr = rec.zr[k].rightCols(U);
-                RecAct::vjp(zz, z, dz, U);
-                RecAct::vjp(zrr, r, dr, U);
+                w.zz = rec.zr[k].leftCols(U);
+                RecAct::vjp(w.zz, z, dz, U);
+                w.zz = rec.zr[k].rightCols(U);
+                RecAct::vjp(w.zz, r, dr, U);
                 dxw << dz, dr, dn;
                 if constexpr (after) {
                     drec << dz, dr, dn.cwiseProduct(r);
@@ -178,60 +180,67 @@ struct GRU {
                 } else {
                     dhp.noalias() += dxw.leftCols(2 * U) * recurrent_.leftCols(2 * U).transpose();
                 }
-                dh = dhp;
+                dh.swap(dhp);
                 detail::step_view(dx_all, input_step(k), 3 * U, S) = dxw;
             }
-            Batch<T> gx(B, In::size);
+            gx.resize(B, In::size);
             Eigen::Map<Matrix<T>>(gx.data(), B * S, F).noalias() =
                 Eigen::Map<const Matrix<T>>(dx_all.data(), B * S, 3 * U) * kernel_.transpose();
-            return gx;
         }
 
-        /// LRP through time with `rule` on the cell's linear maps (see the file comment). The record
-        /// of the forward pass it re-runs lives in the analyzer's workspace (`cache`): allocated
-        /// once per batch size.
+        /// LRP through time with `rule` on the cell's linear maps (see the file comment): the
+        /// relevance at the input into `rx`; returns what the biases absorbed. The record of the
+        /// forward pass it re-runs and the steps' buffers live in a workspace the analyzer keeps
+        /// in `cache`: repeated explanations at one batch size allocate nothing.
+        /// `lrp_backward(x, R, rule, cache)` (detail::ReturningSteps) returns an LrpStep.
         template <class Rule>
-        LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
+        double lrp_backward_into(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache,
+                                 Batch<T>& rx) const {
             check(r, output_shape::size, "relevance at the output");
-            Record& rec = cache.template workspace<Record>("gru");
-            run(x, &rec);
+            Workspace& w = cache.template workspace<Workspace>("gru");
+            const Record& rec = w.rec;
+            run(x, &w.rec, w.steps, w.out);
             const Eigen::Index B = x.rows();
             const T eps = static_cast<T>(detail::split_epsilon(rule));
-            LrpStep<T> out;
-            out.relevance = Batch<T>::Zero(B, In::size);
-            Batch<T> rh = Batch<T>::Zero(B, U);
+            double bias_absorbed = 0;
+            rx.resize(B, In::size);  // every step's slice is written below
+            Batch<T>&rh = w.h, &z = w.z, &rg = w.r, &hh = w.hh, &s = w.u1, &r_prev = w.u2, &rn = w.u3;
+            rh.setZero(B, U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(rh, r, k);
-                const Batch<T> z = rec.a[k].leftCols(U), rg = rec.a[k].middleCols(U, U), hh = rec.a[k].rightCols(U);
+                z = rec.a[k].leftCols(U);
+                rg = rec.a[k].middleCols(U, U);
+                hh = rec.a[k].rightCols(U);
                 const Batch<T>& hp = rec.h[k];
-                const Batch<T> s = detail::split_factor(rh, rec.h[k + 1], eps);
-                Batch<T> r_prev = z.cwiseProduct(hp).cwiseProduct(s);
-                const Batch<T> rn = (Batch<T>::Ones(B, U) - z).cwiseProduct(hh).cwiseProduct(s);
+                detail::split_factor(rh, rec.h[k + 1], eps, s);
+                r_prev = z.cwiseProduct(hp).cwiseProduct(s);
+                rn = (Batch<T>::Ones(B, U) - z).cwiseProduct(hh).cwiseProduct(s);
                 const int t = input_step(k);
-                const Batch<T> xt = detail::step_view(x, t, F, S);
+                Batch<T>& xt = w.xt;
+                xt = detail::step_view(x, t, F, S);
                 if constexpr (after) {
-                    const Batch<T> s2 = detail::split_factor(rn, rec.n[k], eps);
-                    const Batch<T> ra = rec.xh[k].cwiseProduct(s2);
-                    const Batch<T> rq = rg.cwiseProduct(rec.q[k]).cwiseProduct(s2);
+                    Batch<T>&s2 = w.u4, &ra = w.u5, &rq = w.zz;
+                    detail::split_factor(rn, rec.n[k], eps, s2);
+                    ra = rec.xh[k].cwiseProduct(s2);
+                    rq = rg.cwiseProduct(rec.q[k]).cwiseProduct(s2);
                     const auto& px = cache.get("gru x_h = x W_h + b_in,h", [&] { return input_params(); });
                     const auto& ph = cache.get("gru q_h = h U_h + b_rec,h", [&] { return recurrent_params(); });
-                    LrpStep<T> sx = detail::cell_rule(rule, px, xt, rec.xh[k], cache.part("gru x_h"), ra);
-                    LrpStep<T> sh = detail::cell_rule(rule, ph, hp, rec.q[k], cache.part("gru q_h"), rq);
-                    out.bias_absorbed += sx.bias_absorbed + sh.bias_absorbed;
-                    detail::step_view(out.relevance, t, F, S) = sx.relevance;
-                    r_prev += sh.relevance;
+                    bias_absorbed += detail::cell_rule(rule, px, xt, rec.xh[k], cache.part("gru x_h"), ra, w.rin);
+                    detail::step_view(rx, t, F, S) = w.rin;
+                    bias_absorbed += detail::cell_rule(rule, ph, hp, rec.q[k], cache.part("gru q_h"), rq, w.rin2);
+                    r_prev += w.rin2;
                 } else {
                     const auto& p = cache.get("gru n = [x | r h] [W_h; U_h] + b_h", [&] { return joint_params(); });
-                    Batch<T> xin(B, F + U);
+                    Batch<T>& xin = w.wide;
+                    xin.resize(B, F + U);
                     xin << xt, rg.cwiseProduct(hp);
-                    LrpStep<T> st = detail::cell_rule(rule, p, xin, rec.n[k], cache.part("gru n"), rn);
-                    out.bias_absorbed += st.bias_absorbed;
-                    detail::step_view(out.relevance, t, F, S) = st.relevance.leftCols(F);
-                    r_prev += st.relevance.rightCols(U);  // r ⊙ h: all to h
+                    bias_absorbed += detail::cell_rule(rule, p, xin, rec.n[k], cache.part("gru n"), rn, w.rin);
+                    detail::step_view(rx, t, F, S) = w.rin.leftCols(F);
+                    r_prev += w.rin.rightCols(U);  // r ⊙ h: all to h
                 }
-                rh = r_prev;
+                rh.swap(r_prev);
             }
-            return out;
+            return bias_absorbed;
         }
 
     private:
@@ -284,12 +293,18 @@ struct GRU {
             Batch<T> xw, h, xs, q, zr, gates, n, hh, rh;
         };
 
-        Batch<T> run(const Batch<T>& x, Record* rec) const {
-            Steps w;
+        /// What the backward passes keep in the analyzer's cache: the forward pass's record, step
+        /// state and output, and their own buffers (sized once per batch size; a buffer serves
+        /// the gradient and LRP under different names).
+        struct Workspace {
+            Record rec;
+            Steps steps;
             Batch<T> out;
-            run(x, rec, w, out);
-            return out;
-        }
+            Batch<T> all;                              // B × S·3u: the gradient at every x_t·W
+            Batch<T> wide, wide2;                      // B × 3u, or B × (F+u) ([x_t | r ⊙ h])
+            Batch<T> h, z, r, hh, zz, u1, u2, u3, u4, u5;  // B × u
+            Batch<T> xt, rin, rin2;                    // B × F, or B × (F+u); B × u
+        };
 
         /// The forward pass into `out`, in w's buffers; with `rec`, also the record.
         void run(const Batch<T>& x, Record* rec, Steps& w, Batch<T>& out) const {

@@ -86,7 +86,7 @@ struct LSTM {
     using output_shape_for = std::conditional_t<Opt.return_sequences, Shape<In::w, Units>, Shape<Units>>;
 
     template <class T, ShapeType In>
-    class layer {
+    class layer : public detail::ReturningSteps<layer<T, In>, T> {
         static constexpr int S = In::w, F = In::c, U = Units;
 
     public:
@@ -135,24 +135,23 @@ struct LSTM {
             run(x, detail::thread_workspace<Workspace>(), false, out);
         }
 
-        /// Backpropagation through time: the gradient w.r.t. the input sequence given g at the output.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
-            Workspace w;
-            return backward_in(x, g, w);
-        }
-        /// The same, re-running the forward pass into a workspace the analyzer keeps in `cache`.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
-            return backward_in(x, g, cache.template workspace<Workspace>("lstm"));
-        }
-
-        Batch<T> backward_in(const Batch<T>& x, const Batch<T>& g, auto& w) const {
+        /// Backpropagation through time: the gradient w.r.t. the input sequence given g at the
+        /// output, into `gx`. The forward pass it re-runs and the steps' buffers live in a
+        /// workspace the analyzer keeps in `cache` (no allocation in steady state);
+        /// `backward(x, g)` (detail::ReturningSteps) returns it.
+        void backward_into(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache, Batch<T>& gx) const {
+            Workspace& w = cache.template workspace<Workspace>("lstm");
             check(g, output_shape::size, "gradient at the output");
             run(x, w, true, w.out);
             const Record& rec = w.rec;
             const Eigen::Index B = x.rows();
             Batch<T>& dz_all = w.rec.z;  // ∂/∂z at input step t, written where z was once read
-            Batch<T> dh = Batch<T>::Zero(B, U), dc = Batch<T>::Zero(B, U), dz(B, 4 * U);
             // run's step buffers, free again, under this loop's names.
+            Batch<T>& dh = w.h;
+            Batch<T>& dc = w.dc;
+            Batch<T>& dz = w.z;
+            dh.setZero(B, U);
+            dc.setZero(B, U);
             Batch<T>& c = w.c;
             Batch<T>& phic = w.phi;
             Batch<T>& dphic = w.u;
@@ -186,17 +185,19 @@ struct LSTM {
                 dh.noalias() = dz * recurrent_.transpose();
                 detail::step_view(dz_all, input_step(k), 4 * U, S) = dz;
             }
-            Batch<T> gx(B, In::size);
+            gx.resize(B, In::size);
             Eigen::Map<Matrix<T>>(gx.data(), B * S, F).noalias() =
                 Eigen::Map<const Matrix<T>>(dz_all.data(), B * S, 4 * U) * kernel_.transpose();
-            return gx;
         }
 
-        /// LRP through time with `rule` on the candidate's linear map (see the file comment).
-        /// The forward pass it re-runs is recorded in a workspace the analyzer keeps in `cache`,
-        /// so repeated explanations at one batch size allocate no sequence-sized buffer.
+        /// LRP through time with `rule` on the candidate's linear map (see the file comment): the
+        /// relevance at the input into `rx`; returns what the bias absorbed. The forward pass it
+        /// re-runs and every step's buffers (the rule's too) live in a workspace the analyzer
+        /// keeps in `cache`: repeated explanations at one batch size allocate nothing.
+        /// `lrp_backward(x, R, rule, cache)` (detail::ReturningSteps) returns an LrpStep.
         template <class Rule>
-        LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
+        double lrp_backward_into(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache,
+                                 Batch<T>& rx) const {
             check(r, output_shape::size, "relevance at the output");
             Workspace& w = cache.template workspace<Workspace>("lstm");
             run(x, w, true, w.out);
@@ -205,8 +206,8 @@ struct LSTM {
             const T eps = static_cast<T>(detail::split_epsilon(rule));
             const LinearParams<T>& p = cache.get("lstm candidate [W_c; U_c], b_c", [&] { return candidate_params(); });
             ParamCache<T>& part = cache.part("lstm candidate");
-            LrpStep<T> out;
-            out.relevance = Batch<T>::Zero(B, In::size);
+            double bias_absorbed = 0;
+            rx.resize(B, In::size);  // every step's slice is written below
             // run's step buffers, free again, under this loop's names.
             Batch<T>& rh = w.h;
             Batch<T>& rc = w.c;
@@ -229,14 +230,12 @@ struct LSTM {
                 xin.leftCols(F) = detail::step_view(x, t, F, S);
                 xin.rightCols(U) = rec.h_at(k);
                 zc = rec.z_at(k).middleCols(2 * U, U);
-                // (The rule's own temporaries are its business: a few B × (F+u) per step.)
-                LrpStep<T> st = detail::cell_rule(rule, p, xin, zc, part, rg);
-                out.bias_absorbed += st.bias_absorbed;
-                step_view(out.relevance, t, F) = st.relevance.leftCols(F);
-                rh = st.relevance.rightCols(U);
+                bias_absorbed += detail::cell_rule(rule, p, xin, zc, part, rg, w.rin);
+                step_view(rx, t, F) = w.rin.leftCols(F);
+                rh = w.rin.rightCols(U);
             }
             // rh and rc now hold what reaches h_0 = 0 and c_0 = 0: nothing (their inputs are 0).
-            return out;
+            return bias_absorbed;
         }
 
     private:
@@ -260,7 +259,8 @@ struct LSTM {
             Batch<T> out;                 // run's output when only the record is wanted
             Batch<T> h, c, z, a, u, phi;  // B × u, except z, a: B × 4u
             Batch<T> gate[4], zq, aq;     // B × u
-            Batch<T> xin;                 // B × (F+u)
+            Batch<T> xin, rin;            // B × (F+u): the candidate's input, the rule's relevance there
+            Batch<T> dc;                  // B × u: the gradient at c (backward_into)
         };
 
         static constexpr int input_step(int k) { return Opt.go_backwards ? S - 1 - k : k; }

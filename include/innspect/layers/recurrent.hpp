@@ -56,21 +56,55 @@ struct CellLinear {
     using scalar = T;
     static constexpr std::string_view name = "cell";
     Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
-        Batch<T> z = x * p.kernel;
-        if (p.has_bias) z.rowwise() += p.bias.transpose();
+        Batch<T> z;
+        apply_into(x, p, z);
         return z;
     }
-    Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const { return s * p.kernel.transpose(); }
+    Batch<T> apply_transposed(const Batch<T>& s, const LinearParams<T>& p) const {
+        Batch<T> out;
+        apply_transposed_into(s, p, out);
+        return out;
+    }
+    /// The same into `z` / `out` (kept by the rule's buffers: no allocation in steady state).
+    void apply_into(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& z) const {
+        z.resize(x.rows(), p.kernel.cols());
+        z.noalias() = x * p.kernel;
+        if (p.has_bias) z.rowwise() += p.bias.transpose();
+    }
+    void apply_transposed_into(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& out) const {
+        out.resize(s.rows(), p.kernel.rows());
+        out.noalias() = s * p.kernel.transpose();
+    }
 };
 
-/// Runs `rule` on the cell's linear map z = x·K + b (P) for relevance r at z.
+/// Runs `rule` on the cell's linear map z = x·K + b (P) for relevance r at z: the relevance at x
+/// into `out`; returns what the bias absorbed.
 template <class T, class Rule>
-LrpStep<T> cell_rule(const Rule& rule, const LinearParams<T>& p, const Batch<T>& x, const Batch<T>& z,
-                     ParamCache<T>& cache, const Batch<T>& r) {
+double cell_rule(const Rule& rule, const LinearParams<T>& p, const Batch<T>& x, const Batch<T>& z,
+                 ParamCache<T>& cache, const Batch<T>& r, Batch<T>& out) {
     static constexpr CellLinear<T> map{};
     const RuleContext<CellLinear<T>> ctx{map, p, x, z, cache, false};
-    return rule.relevance(ctx, r);
+    return rule_relevance(rule, ctx, r, out);
 }
+
+/// The returning forms of a recurrent layer's explanation steps, made from its `_into` forms
+/// (`backward_into(x, g, cache, out)`, `lrp_backward_into(x, R, rule, cache, out)`): a base of
+/// the bound layer `Layer` (CRTP). `backward(x, g)` runs with a cache of its own.
+template <class Layer, class T>
+struct ReturningSteps {
+    Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
+        ParamCache<T> cache;
+        Batch<T> gx;
+        static_cast<const Layer&>(*this).backward_into(x, g, cache, gx);
+        return gx;
+    }
+    template <class Rule>
+    LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
+        LrpStep<T> out;
+        out.bias_absorbed = static_cast<const Layer&>(*this).lrp_backward_into(x, r, rule, cache, out.relevance);
+        return out;
+    }
+};
 
 /// The stabiliser of the cell's sums (c = f⊙c' + i⊙g, GRU's h = z⊙h' + (1−z)⊙n): the rule's
 /// epsilon, 1e-6 when it has none (as the merges').

@@ -53,7 +53,7 @@ struct SimpleRNN {
     using output_shape_for = std::conditional_t<Opt.return_sequences, Shape<In::w, Units>, Shape<Units>>;
 
     template <class T, ShapeType In>
-    class layer {
+    class layer : public detail::ReturningSteps<layer<T, In>, T> {
         static constexpr int S = In::w, F = In::c, U = Units;
 
     public:
@@ -100,41 +100,43 @@ struct SimpleRNN {
             run(x, nullptr, detail::thread_workspace<Steps>(), out);
         }
 
-        /// Backpropagation through time.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g) const {
-            Record rec;
-            return backward_in(x, g, rec);
-        }
-        /// The same, re-running the forward pass into a record the analyzer keeps in `cache`.
-        Batch<T> backward(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache) const {
-            return backward_in(x, g, cache.template workspace<Record>("simple_rnn"));
-        }
-
-        Batch<T> backward_in(const Batch<T>& x, const Batch<T>& g, auto& rec) const {
+        /// Backpropagation through time into `gx`. The forward pass it re-runs and the steps'
+        /// buffers live in a workspace the analyzer keeps in `cache` (no allocation in steady
+        /// state); `backward(x, g)` (detail::ReturningSteps) returns it.
+        void backward_into(const Batch<T>& x, const Batch<T>& g, ParamCache<T>& cache, Batch<T>& gx) const {
             check(g, output_shape::size, "gradient at the output");
-            run(x, &rec);
+            Workspace& w = cache.template workspace<Workspace>("simple_rnn");
+            const Record& rec = w.rec;
+            run(x, &w.rec, w.steps, w.out);
             const Eigen::Index B = x.rows();
-            Batch<T> dz_all(B, S * U);
-            Batch<T> dh = Batch<T>::Zero(B, U);
+            Batch<T>& dz_all = w.all;
+            Batch<T>& dh = w.h;
+            dz_all.resize(B, S * U);
+            dh.setZero(B, U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(dh, g, k);
                 Act::vjp(rec.z[k], rec.h[k + 1], dh, U);
                 detail::step_view(dz_all, input_step(k), U, S) = dh;
-                dh = dh * recurrent_.transpose();
+                w.next.noalias() = dh * recurrent_.transpose();
+                dh.swap(w.next);
             }
-            Batch<T> gx(B, In::size);
+            gx.resize(B, In::size);
             Eigen::Map<Matrix<T>>(gx.data(), B * S, F).noalias() =
                 Eigen::Map<const Matrix<T>>(dz_all.data(), B * S, U) * kernel_.transpose();
-            return gx;
         }
 
-        /// LRP through time with `rule` on [x_t | h_{t−1}] → z_t. The record of the forward pass it
-        /// re-runs lives in the analyzer's workspace (`cache`): allocated once per batch size.
+        /// LRP through time with `rule` on [x_t | h_{t−1}] → z_t: the relevance at the input into
+        /// `rx`; returns what the bias absorbed. The record of the forward pass it re-runs and the
+        /// steps' buffers live in a workspace the analyzer keeps in `cache`: repeated
+        /// explanations at one batch size allocate nothing. `lrp_backward(x, R, rule, cache)`
+        /// (detail::ReturningSteps) returns an LrpStep.
         template <class Rule>
-        LrpStep<T> lrp_backward(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache) const {
+        double lrp_backward_into(const Batch<T>& x, const Batch<T>& r, const Rule& rule, ParamCache<T>& cache,
+                                 Batch<T>& rx) const {
             check(r, output_shape::size, "relevance at the output");
-            Record& rec = cache.template workspace<Record>("simple_rnn");
-            run(x, &rec);
+            Workspace& w = cache.template workspace<Workspace>("simple_rnn");
+            const Record& rec = w.rec;
+            run(x, &w.rec, w.steps, w.out);
             const Eigen::Index B = x.rows();
             const auto& p = cache.get("simple_rnn [W; U], b", [&] {
                 LinearParams<T> q;
@@ -145,19 +147,22 @@ struct SimpleRNN {
                 if (Opt.use_bias) q.bias = bias_;
                 return q;
             });
-            LrpStep<T> out;
-            out.relevance = Batch<T>::Zero(B, In::size);
-            Batch<T> rh = Batch<T>::Zero(B, U), xin(B, F + U);
+            ParamCache<T>& part = cache.part("simple_rnn");
+            double bias_absorbed = 0;
+            rx.resize(B, In::size);  // every step's slice is written below
+            Batch<T>& rh = w.h;
+            Batch<T>& xin = w.all;
+            rh.setZero(B, U);
+            xin.resize(B, F + U);
             for (int k = S - 1; k >= 0; --k) {
                 add_output_share(rh, r, k);
                 const int t = input_step(k);
                 xin << detail::step_view(x, t, F, S), rec.h[k];
-                LrpStep<T> st = detail::cell_rule(rule, p, xin, rec.z[k], cache.part("simple_rnn"), rh);
-                out.bias_absorbed += st.bias_absorbed;
-                detail::step_view(out.relevance, t, F, S) = st.relevance.leftCols(F);
-                rh = st.relevance.rightCols(U);
+                bias_absorbed += detail::cell_rule(rule, p, xin, rec.z[k], part, rh, w.next);
+                detail::step_view(rx, t, F, S) = w.next.leftCols(F);
+                rh = w.next.rightCols(U);
             }
-            return out;
+            return bias_absorbed;
         }
 
     private:
@@ -184,12 +189,15 @@ struct SimpleRNN {
             Batch<T> xw, h, z;
         };
 
-        Batch<T> run(const Batch<T>& x, Record* rec) const {
-            Steps w;
+        /// What the backward passes keep in the analyzer's cache: the forward pass's record, step
+        /// state and output, and their own buffers (sized once per batch size).
+        struct Workspace {
+            Record rec;
+            Steps steps;
             Batch<T> out;
-            run(x, rec, w, out);
-            return out;
-        }
+            Batch<T> all;      // B × S·u (the gradient at every z) or B × (F+u) ([x_t | h_{t−1}])
+            Batch<T> h, next;  // B × u: at h_t; the next step's (LRP: the rule's result, B × (F+u))
+        };
 
         /// The forward pass into `out`, in w's buffers; with `rec`, also the record.
         void run(const Batch<T>& x, Record* rec, Steps& w, Batch<T>& out) const {

@@ -150,8 +150,14 @@ double bias_share(const Batch<T>& s, const Vector<T>& b) {
 /// left; a rule overwrites a buffer before reading it.
 template <class T>
 struct RuleBuffers {
-    Batch<T> z, z2, z3, z4, s, s2, c, c2, c3, c4, xp, xn, x2, z0;
+    Batch<T> z, z2, z3, z4, s, s2, c, c2, c3, c4, xp, xn, z0;
     Vector<T> bias_sums, bp, bn;
+    /// The stacked sign-split step's (2·B rows), apart from the B-row ones: a recurrent cell runs
+    /// its map on inputs with and without negative values within one call (h₀ = 0), and a buffer
+    /// shared by both steps would be resized, so allocated, at every switch.
+    struct {
+        Batch<T> x, z, z2, s, c, c2;
+    } stacked;
 };
 
 template <class L>
@@ -179,21 +185,6 @@ void spread(const RuleContext<L>& ctx, const Batch<typename L::scalar>& r, const
     const auto nb = n.replicate(r.rows(), 1);  // an expression: no matrix of its own
     w.s = (nb.array() != T(0)).select(r.array() / nb.array(), T(0)).matrix();
     apply_transposed_into(ctx.layer, w.s, p, out);
-}
-
-/// `rule`'s step at one linear layer, its relevance at the layer input into `out`; returns what
-/// the bias absorbed. A rule with `relevance_into(ctx, r, out)` writes into `out` (no allocation
-/// in steady state); any other rule's `relevance(ctx, r)` result is moved in.
-template <class Rule, class L>
-double rule_relevance(const Rule& rule, const RuleContext<L>& ctx, const Batch<typename L::scalar>& r,
-                      Batch<typename L::scalar>& out) {
-    if constexpr (requires { rule.relevance_into(ctx, r, out); }) {
-        return rule.relevance_into(ctx, r, out);
-    } else {
-        auto step = rule.relevance(ctx, r);
-        out = std::move(step.relevance);
-        return step.bias_absorbed;
-    }
 }
 
 /// `relevance(ctx, r)` for a rule written as `relevance_into`: a new matrix.
@@ -395,23 +386,24 @@ double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch
     if (stack_sign_split(rows)) {
         // X = [x⁺; x⁻]: X·P = [x⁺P; x⁻P], X·N = [x⁺N; x⁻N]; S = [s_pos; s_neg]: S·Pᵀ = [s_pos Pᵀ;
         // s_neg Pᵀ], S·Nᵀ = [s_pos Nᵀ; s_neg Nᵀ]. Top halves are the first B rows (row-major).
-        w.x2.resize(2 * rows, x.cols());
-        w.x2.topRows(rows) = x.cwiseMax(T(0));
-        w.x2.bottomRows(rows) = x.cwiseMin(T(0));
-        l.apply(w.x2, p.same, w.z);
-        l.apply(w.x2, p.other, w.z2);
-        w.s.resize(2 * rows, r.cols());
-        T* s_neg = w.s.data() + size_out;
-        quotient(w.s.data(), w.z.data(), w.z2.data() + size_out, p.bias_pos, p.scale_pos, true);
-        quotient(s_neg, w.z2.data(), w.z.data() + size_out, p.bias_neg, p.scale_neg, false);
-        l.apply_transposed(w.s, p.same, w.c);
-        l.apply_transposed(w.s, p.other, w.c2);
-        const ConstMap xp(w.x2.data(), rows, x.cols()), xn(w.x2.data() + size_in, rows, x.cols());
-        const ConstMap sp_p(w.c.data(), rows, x.cols()), sn_p(w.c.data() + size_in, rows, x.cols());
-        const ConstMap sp_n(w.c2.data(), rows, x.cols()), sn_n(w.c2.data() + size_in, rows, x.cols());
+        auto& k = w.stacked;
+        k.x.resize(2 * rows, x.cols());
+        k.x.topRows(rows) = x.cwiseMax(T(0));
+        k.x.bottomRows(rows) = x.cwiseMin(T(0));
+        l.apply(k.x, p.same, k.z);
+        l.apply(k.x, p.other, k.z2);
+        k.s.resize(2 * rows, r.cols());
+        T* s_neg = k.s.data() + size_out;
+        quotient(k.s.data(), k.z.data(), k.z2.data() + size_out, p.bias_pos, p.scale_pos, true);
+        quotient(s_neg, k.z2.data(), k.z.data() + size_out, p.bias_neg, p.scale_neg, false);
+        l.apply_transposed(k.s, p.same, k.c);
+        l.apply_transposed(k.s, p.other, k.c2);
+        const ConstMap xp(k.x.data(), rows, x.cols()), xn(k.x.data() + size_in, rows, x.cols());
+        const ConstMap sp_p(k.c.data(), rows, x.cols()), sn_p(k.c.data() + size_in, rows, x.cols());
+        const ConstMap sp_n(k.c2.data(), rows, x.cols()), sn_n(k.c2.data() + size_in, rows, x.cols());
         if (p.subtract) out = xp.cwiseProduct(sp_p - sn_n) + xn.cwiseProduct(sp_n - sn_p);
         else out = xp.cwiseProduct(sp_p + sn_n) + xn.cwiseProduct(sp_n + sn_p);
-        return share(w.s.data(), p.bias_pos) + sign * share(s_neg, p.bias_neg);
+        return share(k.s.data(), p.bias_pos) + sign * share(s_neg, p.bias_neg);
     } else {
         w.xp = x.cwiseMax(T(0));
         w.xn = x.cwiseMin(T(0));
