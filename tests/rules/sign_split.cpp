@@ -1,13 +1,19 @@
 // The sign-split rules (α-β, z⁺, γ) and z^B on a convolution with 'same' padding and mixed-sign
 // inputs, against their definitions written per contribution x_i·w_ij (design.md §4) instead of
 // per signed product x±·W±, with one-row batches and with a batch of several rows (their products
-// then run stacked: [x⁺; x⁻] as one batch). And the reason the products stay separate: a
-// degenerate denominator (z⁻ = 0, so s⁻ = R / 1e-6) must not leak into inputs it does not reach.
+// then run stacked: [x⁺; x⁻] as one batch); and on the layers whose product is a plain X·K (a
+// Dense layer, a convolution that sees its whole input width), where α-β and γ run the products
+// with each kernel row chosen by its input's sign (kernels/sign_select.hpp), at any batch size
+// (z⁺ keeps its two products). And the reason the
+// products stay separate: a degenerate denominator (z⁻ = 0, so s⁻ = R / 1e-6) must not leak into
+// inputs it does not reach.
 
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <functional>
+#include <type_traits>
+#include <utility>
 
 #include <innspect/innspect.hpp>
 
@@ -19,14 +25,25 @@ using namespace innspect;
 namespace {
 
 using Net = Model<double, Input<4, 5, 3>, Conv2D<"c", 6, Kernel<3, 3>, Linear, Strides<1, 1>, Padding::same>>;
-constexpr int n_in = Net::input_shape::size;
-constexpr int n_out = 4 * 5 * 6;
-constexpr int channels = 6;
+/// Plain products X·K: a convolution over the whole width (im2col the identity: 4 rows of 15
+/// values a sample), a Dense layer (one row), a Dense layer on 4 × 5 positions.
+using WideConv = Model<double, Input<4, 5, 3>, Conv2D<"c", 37, Kernel<1, 5>>>;
+using DenseNet = Model<double, Input<40>, Dense<"c", 70>>;
+using DenseOnPositions = Model<double, Input<4, 5, 3>, Dense<"c", 6>>;
+
+template <class M>
+constexpr Eigen::Index plain_rows = detail::plain_rows_of<std::remove_cvref_t<decltype(std::declval<M>().template layer<"c">())>>();
+static_assert(plain_rows<Net> == 0, "a 'same' convolution's product is not plain: its α-β runs the four products");
+static_assert(plain_rows<WideConv> == 4 && plain_rows<DenseNet> == 1 && plain_rows<DenseOnPositions> == 20,
+              "these layers' products are plain: their α-β takes the sign-selected kernel rows");
+static_assert(detail::plain_rows_of<std::remove_cvref_t<decltype(std::declval<Model<float, Input<4>, Dense<"d", 2, Linear, false>>>().template layer<"d">())>>() == 1);
 
 /// The layer as a dense matrix A (inputs × outputs, no bias): A_ij = w_ij where input i reaches
 /// output j, 0 where it does not (padding included).
-Matrix<double> dense_matrix(const Net& m) {
-    const auto& layer = m.layer<"c">();
+template <class M>
+Matrix<double> dense_matrix(const M& m) {
+    const auto& layer = m.template layer<"c">();
+    const int n_in = M::input_shape::size;
     return layer.apply(Batch<double>::Identity(n_in, n_in), layer.params().without_bias());
 }
 
@@ -36,8 +53,10 @@ double stabilize(double z, double eps) { return z >= 0 ? z + eps : z - eps; }
 /// denominator of output j in the part `part` (0 or 1), d(j, part) that denominator's bias,
 /// scale(part) the part's factor.
 using Contribution = std::function<double(Eigen::Index, Eigen::Index, int)>;
-Batch<double> reference_row(const Batch<double>& r, const Contribution& c, const std::function<double(Eigen::Index, int)>& bias,
-                            const std::function<double(int)>& scale, int parts, double eps) {
+Batch<double> reference_row(Eigen::Index n_in, const Batch<double>& r, const Contribution& c,
+                            const std::function<double(Eigen::Index, int)>& bias, const std::function<double(int)>& scale,
+                            int parts, double eps) {
+    const Eigen::Index n_out = r.cols();
     Batch<double> out = Batch<double>::Zero(1, n_in);
     for (int part = 0; part < parts; ++part)
         for (Eigen::Index j = 0; j < n_out; ++j) {
@@ -53,13 +72,13 @@ Batch<double> reference_row(const Batch<double>& r, const Contribution& c, const
 Batch<double> alpha_beta_row(const Matrix<double>& a, const Vector<double>& b, const Batch<double>& x,
                              const Batch<double>& r, double alpha, double beta) {
     return reference_row(
-        r,
+        a.rows(), r,
         [&](Eigen::Index i, Eigen::Index j, int part) {
             const double v = x(0, i) * a(i, j);
             return part == 0 ? std::max(v, 0.0) : std::min(v, 0.0);
         },
         [&](Eigen::Index j, int part) {
-            const double v = b(j % channels);
+            const double v = b(j % b.size());
             return part == 0 ? std::max(v, 0.0) : std::min(v, 0.0);
         },
         [&](int part) { return part == 0 ? alpha : -beta; }, beta != 0 ? 2 : 1, 1e-6);
@@ -70,15 +89,15 @@ Batch<double> alpha_beta_row(const Matrix<double>& a, const Vector<double>& b, c
 Batch<double> gamma_row(const Matrix<double>& a, const Vector<double>& b, const Batch<double>& x, const Batch<double>& r,
                         double g) {
     Batch<double> z = x * a;
-    for (Eigen::Index j = 0; j < n_out; ++j) z(0, j) += b(j % channels);
+    for (Eigen::Index j = 0; j < z.cols(); ++j) z(0, j) += b(j % b.size());
     return reference_row(
-        r,
+        a.rows(), r,
         [&](Eigen::Index i, Eigen::Index j, int) {
             const double v = x(0, i) * a(i, j);
             return z(0, j) > 0 ? v + g * std::max(v, 0.0) : v + g * std::min(v, 0.0);
         },
         [&](Eigen::Index j, int) {
-            const double v = b(j % channels);
+            const double v = b(j % b.size());
             return z(0, j) > 0 ? v + g * std::max(v, 0.0) : v + g * std::min(v, 0.0);
         },
         [&](int) { return 1.0; }, 1, 1e-6);
@@ -87,21 +106,24 @@ Batch<double> gamma_row(const Matrix<double>& a, const Vector<double>& b, const 
 /// z^B: contributions x_i w_ij − l w⁺_ij − h w⁻_ij, no bias.
 Batch<double> zbox_row(const Matrix<double>& a, const Batch<double>& x, const Batch<double>& r, double lo, double hi) {
     return reference_row(
-        r, [&](Eigen::Index i, Eigen::Index j, int) {
+        a.rows(), r, [&](Eigen::Index i, Eigen::Index j, int) {
             return x(0, i) * a(i, j) - lo * std::max(a(i, j), 0.0) - hi * std::min(a(i, j), 0.0);
         },
         [](Eigen::Index, int) { return 0.0; }, [](int) { return 1.0; }, 1, 1e-6);
 }
 
-/// `rule` on batches of 1 and of 5 rows (R given at the layer) against `reference` row by row.
-template <class Rule, class Ref>
-void check_rule(const Rule& rule, Ref reference) {
-    Net m;
+/// `rule` on batches of 1 and of 5 rows (R given at the layer) against `reference` row by row,
+/// on the model M (one linear layer "c"). Some inputs are exactly 0 (they take no part).
+template <class Rule, class Ref, class M = Net>
+void check_rule(const Rule& rule, Ref reference, M m = {}) {
+    constexpr int n_in = M::input_shape::size;
+    const auto n_out = static_cast<Eigen::Index>(dense_matrix(m).cols());
     test::Rng rng(7);
     test::randomize(m, rng);
     const Matrix<double> a = dense_matrix(m);
-    const Vector<double>& b = m.layer<"c">().params().bias;
-    const Batch<double> x = rng.batch<double>(5, n_in);  // mixed signs
+    const Vector<double>& b = m.template layer<"c">().params().bias;
+    Batch<double> x = rng.batch<double>(5, n_in);  // mixed signs
+    for (Eigen::Index i = 0; i < x.size(); i += 7) x.data()[i] = 0;
     const Batch<double> r = rng.batch<double>(5, n_out);
     const auto analyzer = lrp(m, rule);
     const auto all = analyzer.explain(x, target<double>("c", select::relevance<double>(r)));
@@ -128,7 +150,7 @@ TEST_CASE("alpha-beta, z-plus, gamma and z-box on a 'same' convolution with mixe
     }
     SUBCASE("alpha3beta2 without bias") {
         check_rule(AlphaBeta(3, 2, false), [](const auto& a, const auto&, const auto& x, const auto& r) {
-            return alpha_beta_row(a, Vector<double>::Zero(channels), x, r, 3, 2);
+            return alpha_beta_row(a, Vector<double>::Zero(1), x, r, 3, 2);
         });
     }
     SUBCASE("z-plus") {
@@ -148,6 +170,26 @@ TEST_CASE("alpha-beta, z-plus, gamma and z-box on a 'same' convolution with mixe
     }
 }
 
+TEST_CASE("alpha-beta, z-plus and gamma where the product is a plain X·K: one row selects kernel rows by sign") {
+    auto all_rules = [](auto m) {
+        check_rule(AlphaBeta(2, 1), [](const auto& a, const auto& b, const auto& x, const auto& r) {
+            return alpha_beta_row(a, b, x, r, 2, 1);
+        }, m);
+        check_rule(AlphaBeta(3, 2, false), [](const auto& a, const auto&, const auto& x, const auto& r) {
+            return alpha_beta_row(a, Vector<double>::Zero(1), x, r, 3, 2);
+        }, m);
+        check_rule(ZPlus(), [](const auto& a, const auto& b, const auto& x, const auto& r) {
+            return alpha_beta_row(a, b, x, r, 1, 0);
+        }, m);
+        check_rule(Gamma(0.25), [](const auto& a, const auto& b, const auto& x, const auto& r) {
+            return gamma_row(a, b, x, r, 0.25);
+        }, m);
+    };
+    SUBCASE("a convolution over the whole width (4 rows of 15 values, 37 filters: a partial block)") { all_rules(WideConv{}); }
+    SUBCASE("a Dense layer, 40 -> 70") { all_rules(DenseNet{}); }
+    SUBCASE("a Dense layer on 4 x 5 positions, 3 -> 6") { all_rules(DenseOnPositions{}); }
+}
+
 TEST_CASE("alpha-beta: a degenerate z- does not leak into inputs it does not reach") {
     // Input<4> → Dense<"d", 2, no bias>, float, x = (1, 2, 1, −1), R = (1, 1).
     //   w = [[0.5, −0.5], [0.25, 0.25], [0.25, −0.25], [0, 0.5]]
@@ -161,7 +203,8 @@ TEST_CASE("alpha-beta: a degenerate z- does not leak into inputs it does not rea
     //   s⁺ = 2R / (z⁺ + 1e-6), s⁻ = R / (z⁻ ± 1e-6)
     //   R_0 = 0.5 s⁺_0 + 0.5 s⁻_1,  R_1 = 2·(0.25 s⁺_0 + 0.25 s⁺_1),  R_2 = 0.25 s⁺_0 + 0.25 s⁻_1,
     //   R_3 = −1·(−0.5 s⁻_1) = 0.5 s⁻_1
-    // One row runs the products one by one, two rows stacked ([x⁺; x⁻] as one batch).
+    // A Dense layer's product is plain: one row and two alike select each kernel row by its
+    // input's sign, and each sum still has only its own terms.
     Model<float, Input<4>, Dense<"d", 2, Linear, false>> m;
     m.layer<"d">().params().kernel = (Matrix<float>(4, 2) << 0.5f, -0.5f, 0.25f, 0.25f, 0.25f, -0.25f, 0.f, 0.5f).finished();
     const double sp0 = 2 / 1.250001, sp1 = 2 / 0.500001, sn1 = 1 / -1.250001;

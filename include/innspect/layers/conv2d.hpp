@@ -44,6 +44,9 @@ class ConvLayer : public LinearLayerBase<ConvLayer<Spec, T, In>, T, typename Spe
 
 public:
     using typename members::output_shape;
+    /// apply(x, P) = X·K (+ b) with X a sample's x as pixels_out rows, when im2col is the
+    /// identity; else 0 (LayerProducts::plain_rows, rules/rule.hpp).
+    static constexpr Eigen::Index plain_rows = im2col_is_identity(g) ? g.pixels_out() : 0;
 
     ConvLayer() : base(g.patch(), F, F, Spec::use_bias) {}
 

@@ -46,6 +46,8 @@ struct Dense {
         static constexpr int positions = In::h * In::w;  // rows the GEMM sees per sample
 
     public:
+        /// apply(x, P) = X·K (+ b), a sample's x read as `positions` rows (LayerProducts, rules/rule.hpp).
+        static constexpr Eigen::Index plain_rows = positions;
         static constexpr std::string_view name = Dense::name;
         static constexpr std::string_view keras_class = Dense::keras_class;
         static constexpr RuleFamily family = RuleFamily::dense;

@@ -55,6 +55,7 @@ template <class T>
 struct CellLinear {
     using scalar = T;
     static constexpr std::string_view name = "cell";
+    static constexpr Eigen::Index plain_rows = 1;  // apply(x, P) = x·K (+ b): rules/rule.hpp
     Batch<T> apply(const Batch<T>& x, const LinearParams<T>& p) const {
         Batch<T> z;
         apply_into(x, p, z);

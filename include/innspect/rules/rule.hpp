@@ -23,6 +23,7 @@
 #include "innspect/core/linear_params.hpp"
 #include "innspect/core/rule_context.hpp"
 #include "innspect/core/tensor.hpp"
+#include "innspect/kernels/sign_select.hpp"
 
 namespace innspect {
 
@@ -255,12 +256,23 @@ struct LayerProducts {
     using Product = void (*)(const void* layer, const Batch<T>& in, const LinearParams<T>& p, Batch<T>& out);
     const void* layer;
     Product forward, transposed;
+    /// > 0: apply(x, P) is the plain product X·K (+ b), a sample's x read as `plain_rows` rows of
+    /// K's height (the layer's `plain_rows`: a Dense layer, a convolution whose im2col is the
+    /// identity, a cell's map); 0: any other product.
+    Eigen::Index plain_rows = 0;
 
     void apply(const Batch<T>& x, const LinearParams<T>& p, Batch<T>& out) const { forward(layer, x, p, out); }
     void apply_transposed(const Batch<T>& s, const LinearParams<T>& p, Batch<T>& out) const {
         transposed(layer, s, p, out);
     }
 };
+
+/// L::plain_rows when L declares it, else 0 (LayerProducts::plain_rows).
+template <class L>
+constexpr Eigen::Index plain_rows_of() {
+    if constexpr (requires { L::plain_rows; }) return L::plain_rows;
+    else return 0;
+}
 
 /// `layer`'s products (it must outlive the result).
 template <class L>
@@ -272,7 +284,8 @@ LayerProducts<typename L::scalar> products_of(const L& layer) {
             },
             [](const void* l, const Batch<T>& s, const LinearParams<T>& p, Batch<T>& out) {
                 apply_transposed_into(*static_cast<const L*>(l), s, p, out);
-            }};
+            },
+            plain_rows_of<L>()};
 }
 
 /// What a sign-split rule (α-β, z⁺, γ) runs with: two kernels P ("same") and N ("other"), with
@@ -294,11 +307,11 @@ struct SignSplit {
     T eps;                         ///< the stabiliser
 };
 
-/// Whether sign_split_step stacks x⁺ and x⁻ (and s_pos, s_neg) into one batch of 2·B rows. Not
-/// for a single row: a layer with one output position (conv2 of the seed model, any Dense) then
-/// runs matrix-vector products, which two rows would turn into a GEMM that packs the whole kernel
-/// (measured at batch 1: the conv2 α2β1 step 57 → 104 us). From two rows on, stacking packs each
-/// kernel once instead of twice.
+/// Whether sign_split_step stacks x⁺ and x⁻ (and s_pos, s_neg) into one batch of 2·B rows (a
+/// layer whose product is not plain: see sign_split_step). Not for a single row: a layer with one
+/// output position then runs matrix-vector products, which two rows would turn into a GEMM that
+/// packs the whole kernel (measured at batch 1 on the seed model's conv2, before it took the plain
+/// path: 57 → 104 us). From two rows on, stacking packs each kernel once instead of twice.
 inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
 
 /// The sign-split step (SignSplit) at one linear layer, R_in into `out`, with the layer's
@@ -316,6 +329,13 @@ inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
 /// one with N gives x⁺N and x⁻N (likewise [s_pos; s_neg] backward), each sum of two products, its
 /// bias and the stabilised quotient are one pass, and the final combination is one pass. On
 /// inputs without negative entries (after ReLU, images) x⁺ = x and the x⁻ products are skipped.
+/// Where the product is plain, X·K (LayerProducts::plain_rows: a Dense layer, a convolution whose
+/// im2col is the identity, a cell's map), and the step has both parts (α-β with β > 0, γ) on
+/// inputs with negative entries, an input is either positive or negative, so each of its kernel
+/// rows enters two of the four products, not four: kernels/sign_select.hpp takes them row by row,
+/// chosen by the input's sign — half the multiply-adds, each sum still of its own terms only, and
+/// on the seed model faster than the stacked GEMMs at batch 1 and 32 alike (bench/README.md "The
+/// goals at the end of session 11"). z⁺ (β = 0) keeps its two products.
 ///
 /// The step is written against LayerProducts, not the layer's type: it is compiled once per
 /// scalar, not once per layer type (bench/README.md "Compile time").
@@ -324,7 +344,9 @@ double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch
                        RuleBuffers<T>& w, Batch<T>& out) {
     using ConstMap = Eigen::Map<const Matrix<T>>;
     const Eigen::Index rows = x.rows(), size_out = r.size();
-    const bool has_negative = x.size() > 0 && x.minCoeff() < T(0);
+    // Not minCoeff() < 0: with a NaN in x it may return the NaN, and the whole batch would take
+    // the step for inputs without negatives.
+    const bool has_negative = (x.array() < T(0)).any();
 
     // s (at `s`) = scale · R / stabilise(d1 + d2 + b), d2 and b optional; in a channels view
     // (positions × channels) so that the per-channel bias broadcasts over rows.
@@ -380,6 +402,26 @@ double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch
         l.apply_transposed(w.s, p.other, w.c2);
         out = w.xp.cwiseProduct(w.c) + w.xn.cwiseProduct(w.c2);
         return share(w.s.data(), p.bias_pos);
+    }
+
+    if (l.plain_rows > 0) {
+        // A plain product: each kernel row enters two of the four products, chosen by its input's
+        // sign (kernels/sign_select.hpp), the batch's rows one after the other. s_neg carries the
+        // sign the rule gives it (−β for α-β), so R_in = x ⊙ (row · s_pos + row' · s_neg) and its
+        // bias share adds.
+        const Eigen::Index m = rows * l.plain_rows, k = p.same.kernel.rows(), n = p.same.kernel.cols();
+        eigen_assert(x.cols() == l.plain_rows * k && r.cols() == l.plain_rows * n);  // the walk's shapes
+        w.z.resize(rows, r.cols());
+        w.z2.resize(rows, r.cols());
+        sign_selected_forward(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.z.data(), w.z2.data());
+        w.s.resize(rows, r.cols());
+        w.s2.resize(rows, r.cols());
+        quotient(w.s.data(), w.z.data(), nullptr, p.bias_pos, p.scale_pos, true);
+        quotient(w.s2.data(), w.z2.data(), nullptr, p.bias_neg, p.subtract ? -p.scale_neg : p.scale_neg, false);
+        out.resize(rows, x.cols());
+        sign_selected_transposed(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.s.data(),
+                                 w.s2.data(), out.data());
+        return share(w.s.data(), p.bias_pos) + share(w.s2.data(), p.bias_neg);
     }
 
     const Eigen::Index size_in = x.size();

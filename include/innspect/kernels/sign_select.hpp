@@ -1,0 +1,141 @@
+#pragma once
+/// \file
+/// The sign-split rules' products on a plain product z = X·K (a Dense layer, a convolution whose
+/// im2col is the identity, a recurrent cell's map), with the kernel row chosen by the sign of each
+/// input: a value is either positive or negative, so of the four products x⁺P, x⁻N, x⁺N, x⁻P
+/// (rules/rule.hpp, SignSplit) each input's row of the kernels enters two, not four. Row by row,
+/// with X (m × k: every sample's rows one after the other), P and N (k × n, row-major):
+///
+///   forward     z_pos[p] = Σ_i X_pi · (X_pi > 0 ? P_i : N_i)      z_neg[p] = Σ_i X_pi · (X_pi > 0 ? N_i : P_i)
+///   transposed  R[p, i]  = X_pi · (X_pi > 0 ? P_i·a_p + N_i·b_p : N_i·a_p + P_i·b_p)
+///
+/// (a, b the two quotients, b already carrying the sign the rule gives it). Half the multiply-adds
+/// of the four products, and each kernel read once per direction. The forward keeps its
+/// accumulators in registers (Eigen's packet operations, whatever the instruction set), the
+/// transposed takes each kernel row as a pair of dot products; the sums are taken in another order
+/// than the four products', so the bits differ from them in the last places. bench/sign_select.sh
+/// compares both with the four products on the seed model's shapes for SSE2, AVX2 and AVX-512.
+
+#include <utility>
+
+#include <Eigen/Core>
+
+namespace innspect::detail {
+
+/// The rows at `offset` of P and N in the order v's sign picks: v > 0 P's first, else N's (a zero
+/// v adds 0 either way).
+template <class T>
+inline void pick_rows(T v, const T* P, const T* N, Eigen::Index offset, const T*& first, const T*& second) {
+    first = (v > T(0) ? P : N) + offset;
+    second = (v > T(0) ? N : P) + offset;
+}
+
+/// Columns [c0, c0 + NP·ps) of row p's forward pair: 2·NP accumulators in registers.
+template <int NP, class T>
+void sign_selected_forward_block(const T* xr, Eigen::Index k, const T* P, const T* N, Eigen::Index n, Eigen::Index c0,
+                                 T* zp, T* zn) {
+    namespace ei = Eigen::internal;
+    using Packet = typename ei::packet_traits<T>::type;
+    constexpr Eigen::Index ps = ei::packet_traits<T>::size;
+    // The packets' loops unrolled by a fold, not left to the optimiser: a loop over an array of
+    // accumulators that stays a loop (GCC at -O2) keeps them in memory, at a third of the speed.
+    [&]<int... Q>(std::integer_sequence<int, Q...>) {
+        Packet a[NP], b[NP];
+        ((a[Q] = b[Q] = ei::pset1<Packet>(T(0))), ...);
+        for (Eigen::Index i = 0; i < k; ++i) {
+            const T v = xr[i];
+            const T* same;
+            const T* other;
+            pick_rows(v, P, N, i * n + c0, same, other);
+            const Packet pv = ei::pset1<Packet>(v);
+            ((a[Q] = ei::pmadd(pv, ei::ploadu<Packet>(same + Q * ps), a[Q])), ...);
+            ((b[Q] = ei::pmadd(pv, ei::ploadu<Packet>(other + Q * ps), b[Q])), ...);
+        }
+        (ei::pstoreu(zp + c0 + Q * ps, a[Q]), ...);
+        (ei::pstoreu(zn + c0 + Q * ps, b[Q]), ...);
+    }(std::make_integer_sequence<int, NP>{});
+}
+
+/// The forward pair above: X (m × k, rows `x` apart by k), P and N (k × n), into z_pos and z_neg
+/// (m × n each).
+template <class T>
+void sign_selected_forward(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
+                           T* z_pos, T* z_neg) {
+    constexpr Eigen::Index ps = Eigen::internal::packet_traits<T>::size;
+    for (Eigen::Index p = 0; p < m; ++p) {
+        const T* xr = x + p * k;
+        T* zp = z_pos + p * n;
+        T* zn = z_neg + p * n;
+        Eigen::Index c0 = 0;
+        for (; c0 + 4 * ps <= n; c0 += 4 * ps) sign_selected_forward_block<4>(xr, k, P, N, n, c0, zp, zn);
+        if (c0 + 2 * ps <= n) {
+            sign_selected_forward_block<2>(xr, k, P, N, n, c0, zp, zn);
+            c0 += 2 * ps;
+        }
+        if (c0 + ps <= n) {
+            sign_selected_forward_block<1>(xr, k, P, N, n, c0, zp, zn);
+            c0 += ps;
+        }
+        if (c0 == n) continue;
+        // The last columns (fewer than a packet), scalar.
+        for (Eigen::Index c = c0; c < n; ++c) zp[c] = zn[c] = T(0);
+        for (Eigen::Index i = 0; i < k; ++i) {
+            const T v = xr[i];
+            const T* same;
+            const T* other;
+            pick_rows(v, P, N, i * n, same, other);
+            for (Eigen::Index c = c0; c < n; ++c) {
+                zp[c] += v * same[c];
+                zn[c] += v * other[c];
+            }
+        }
+    }
+}
+
+/// Σ_c u_c a_c + w_c b_c over n values, in packets.
+template <class T>
+T two_dots(const T* u, const T* a, const T* w, const T* b, Eigen::Index n) {
+    namespace ei = Eigen::internal;
+    using Packet = typename ei::packet_traits<T>::type;
+    constexpr Eigen::Index ps = ei::packet_traits<T>::size;
+    Packet s0 = ei::pset1<Packet>(T(0)), s1 = s0;
+    Eigen::Index c = 0;
+    for (; c + 2 * ps <= n; c += 2 * ps) {
+        s0 = ei::pmadd(ei::ploadu<Packet>(u + c), ei::ploadu<Packet>(a + c), s0);
+        s1 = ei::pmadd(ei::ploadu<Packet>(u + c + ps), ei::ploadu<Packet>(a + c + ps), s1);
+        s0 = ei::pmadd(ei::ploadu<Packet>(w + c), ei::ploadu<Packet>(b + c), s0);
+        s1 = ei::pmadd(ei::ploadu<Packet>(w + c + ps), ei::ploadu<Packet>(b + c + ps), s1);
+    }
+    if (c + ps <= n) {
+        s0 = ei::pmadd(ei::ploadu<Packet>(u + c), ei::ploadu<Packet>(a + c), s0);
+        s1 = ei::pmadd(ei::ploadu<Packet>(w + c), ei::ploadu<Packet>(b + c), s1);
+        c += ps;
+    }
+    T sum = ei::predux(ei::padd(s0, s1));
+    for (; c < n; ++c) sum += u[c] * a[c] + w[c] * b[c];
+    return sum;
+}
+
+/// The transposed products above, times X: R[p, i] = X_pi · c[p, i], into `r` (m × k), with
+/// a, b (m × n) the quotients: one pass over each kernel row, as a pair of dot products. (Rows
+/// taken a packet's worth at a time, reduced together by a packet transpose, measured slower on
+/// both of the seed model's shapes.)
+template <class T>
+void sign_selected_transposed(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
+                              const T* a, const T* b, T* r) {
+    for (Eigen::Index p = 0; p < m; ++p) {
+        const T* xr = x + p * k;
+        const T* ap = a + p * n;
+        const T* bp = b + p * n;
+        T* rr = r + p * k;
+        for (Eigen::Index i = 0; i < k; ++i) {
+            const T v = xr[i];
+            const T* same;
+            const T* other;
+            pick_rows(v, P, N, i * n, same, other);
+            rr[i] = v * two_dots(same, ap, other, bp, n);  // v = 0: 0 (the quotients are finite)
+        }
+    }
+}
+
+}  // namespace innspect::detail
