@@ -11,7 +11,7 @@ for isa in "sse2:" "avx2:-mavx2 -mfma" "native:-march=native"; do
     name=${isa%%:*}
     flags=${isa#*:}
     # shellcheck disable=SC2086
-    g++ -std=c++20 -O3 -DNDEBUG $flags -Iinclude $eigen bench/sign_select.cpp -o "$out/bench-sign-select-$name"
+    g++ -std=c++20 -O3 -DNDEBUG $flags -Iinclude $eigen bench/sign_kernels.cpp -o "$out/bench-sign-select-$name"
 done
 for name in sse2 avx2 native; do
     echo "== $name"

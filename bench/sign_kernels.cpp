@@ -17,7 +17,7 @@
 
 namespace {
 
-using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 double micros_per_call(auto&& f) {
     const auto a = std::chrono::steady_clock::now();
@@ -28,27 +28,26 @@ double micros_per_call(auto&& f) {
 }  // namespace
 
 int main() {
-    using innspect::detail::sign_selected_forward;
-    using innspect::detail::sign_selected_transposed;
+    namespace kernels = innspect::detail;
     std::printf("# bench-sign-select: us per call, median of 21 rounds (packet: %d floats)\n",
                 int(Eigen::internal::packet_traits<float>::size));
     std::printf("%-28s %10s %10s %10s %10s %12s\n", "shape (m x k -> n)", "sel. fwd", "4 fwd", "sel. tr.", "4 tr.",
                 "max |diff|");
     for (const auto& [m, k, n] : std::vector<std::array<Eigen::Index, 3>>{{1, 2880, 64}, {90, 90, 32}, {1, 64, 64}}) {
-        const M x = M::Random(m, k), P = M::Random(k, n).cwiseMax(0), N = M::Random(k, n).cwiseMin(0);
-        const M a = M::Random(m, n), b = M::Random(m, n);
-        const M xp = x.cwiseMax(0), xn = x.cwiseMin(0);
-        M zp(m, n), zn(m, n), r(m, k), z1(m, n), z2(m, n), z3(m, n), z4(m, n), c1(m, k), c2(m, k), c3(m, k), c4(m, k);
+        const Rows x = Rows::Random(m, k), P = Rows::Random(k, n).cwiseMax(0), N = Rows::Random(k, n).cwiseMin(0);
+        const Rows a = Rows::Random(m, n), b = Rows::Random(m, n);
+        const Rows xp = x.cwiseMax(0), xn = x.cwiseMin(0);
+        Rows zp(m, n), zn(m, n), r(m, k), z1(m, n), z2(m, n), z3(m, n), z4(m, n), c1(m, k), c2(m, k), c3(m, k), c4(m, k);
         std::array<std::vector<double>, 4> t;
         for (int round = 0; round < 21; ++round) {
-            t[0].push_back(micros_per_call([&] { sign_selected_forward(x.data(), m, k, P.data(), N.data(), n, zp.data(), zn.data()); }));
+            t[0].push_back(micros_per_call([&] { kernels::sign_selected_forward(x.data(), m, k, P.data(), N.data(), n, zp.data(), zn.data()); }));
             t[1].push_back(micros_per_call([&] {
                 z1.noalias() = xp * P;
                 z2.noalias() = xn * N;
                 z3.noalias() = xp * N;
                 z4.noalias() = xn * P;
             }));
-            t[2].push_back(micros_per_call([&] { sign_selected_transposed(x.data(), m, k, P.data(), N.data(), n, a.data(), b.data(), r.data()); }));
+            t[2].push_back(micros_per_call([&] { kernels::sign_selected_transposed(x.data(), m, k, P.data(), N.data(), n, a.data(), b.data(), r.data()); }));
             t[3].push_back(micros_per_call([&] {
                 c1.noalias() = a * P.transpose();
                 c2.noalias() = a * N.transpose();
@@ -57,7 +56,7 @@ int main() {
             }));
         }
         // The same values both ways: z_pos = x⁺P + x⁻N, R = x⁺ ⊙ (aPᵀ + bNᵀ) + x⁻ ⊙ (aNᵀ + bPᵀ).
-        const M r4 = xp.cwiseProduct(c1 + c3) + xn.cwiseProduct(c2 + c4);
+        const Rows r4 = xp.cwiseProduct(c1 + c3) + xn.cwiseProduct(c2 + c4);
         const double diff = std::max({double((zp - (z1 + z2)).cwiseAbs().maxCoeff()),
                                       double((zn - (z3 + z4)).cwiseAbs().maxCoeff()), double((r - r4).cwiseAbs().maxCoeff())});
         for (auto& v : t) std::sort(v.begin(), v.end());
