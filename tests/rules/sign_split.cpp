@@ -4,9 +4,9 @@
 // then run stacked: [x⁺; x⁻] as one batch); and on the layers whose product is a plain X·K (a
 // Dense layer, a convolution that sees its whole input width), where α-β and γ run the products
 // with each kernel row chosen by its input's sign (kernels/sign_select.hpp), at any batch size
-// (z⁺ keeps its two products). And the reason the
-// products stay separate: a degenerate denominator (z⁻ = 0, so s⁻ = R / 1e-6) must not leak into
-// inputs it does not reach.
+// (z⁺ keeps its two products): row by row for one row per sample, across inputs for four or
+// more. And the reason the products stay separate: a degenerate denominator (z⁻ = 0, so
+// s⁻ = R / 1e-6) must not leak into inputs it does not reach.
 
 #include <doctest/doctest.h>
 
@@ -28,13 +28,16 @@ using Net = Model<double, Input<4, 5, 3>, Conv2D<"c", 6, Kernel<3, 3>, Linear, S
 /// Plain products X·K: a convolution over the whole width (im2col the identity: 4 rows of 15
 /// values a sample), a Dense layer (one row), a Dense layer on 4 × 5 positions.
 using WideConv = Model<double, Input<4, 5, 3>, Conv2D<"c", 37, Kernel<1, 5>>>;
+/// 5 rows of 21 values: four rows go as a block, the fifth alone, and 21 inputs leave a tail
+/// after whole packets (for any packet size up to 16); the transposed half runs across inputs.
+using WideConv5 = Model<double, Input<5, 7, 3>, Conv2D<"c", 9, Kernel<1, 7>>>;
 using DenseNet = Model<double, Input<40>, Dense<"c", 70>>;
 using DenseOnPositions = Model<double, Input<4, 5, 3>, Dense<"c", 6>>;
 
 template <class M>
 constexpr Eigen::Index plain_rows = detail::plain_rows_of<std::remove_cvref_t<decltype(std::declval<M>().template layer<"c">())>>();
 static_assert(plain_rows<Net> == 0, "a 'same' convolution's product is not plain: its α-β runs the four products");
-static_assert(plain_rows<WideConv> == 4 && plain_rows<DenseNet> == 1 && plain_rows<DenseOnPositions> == 20,
+static_assert(plain_rows<WideConv> == 4 && plain_rows<WideConv5> == 5 && plain_rows<DenseNet> == 1 && plain_rows<DenseOnPositions> == 20,
               "these layers' products are plain: their α-β takes the sign-selected kernel rows");
 static_assert(detail::plain_rows_of<std::remove_cvref_t<decltype(std::declval<Model<float, Input<4>, Dense<"d", 2, Linear, false>>>().template layer<"d">())>>() == 1);
 
@@ -186,6 +189,9 @@ TEST_CASE("alpha-beta, z-plus and gamma where the product is a plain X·K: one r
         }, m);
     };
     SUBCASE("a convolution over the whole width (4 rows of 15 values, 37 filters: a partial block)") { all_rules(WideConv{}); }
+    SUBCASE("a convolution over the whole width on 5 rows of 21 values (a block of four rows and one, a tail of inputs)") {
+        all_rules(WideConv5{});
+    }
     SUBCASE("a Dense layer, 40 -> 70") { all_rules(DenseNet{}); }
     SUBCASE("a Dense layer on 4 x 5 positions, 3 -> 6") { all_rules(DenseOnPositions{}); }
 }

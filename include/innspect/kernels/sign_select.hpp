@@ -11,10 +11,14 @@
 ///
 /// (a, b the two quotients, b already carrying the sign the rule gives it). Half the multiply-adds
 /// of the four products, and each kernel read once per direction. The forward keeps its
-/// accumulators in registers (Eigen's packet operations, whatever the instruction set), the
-/// transposed takes each kernel row as a pair of dot products; the sums are taken in another order
-/// than the four products', so the bits differ from them in the last places. bench/sign_select.sh
-/// compares both with the four products on the seed model's shapes for SSE2, AVX2 and AVX-512.
+/// accumulators in registers (Eigen's packet operations, whatever the instruction set). The
+/// transposed comes two ways: row by row, each kernel row a pair of dot products (long rows, one
+/// row per sample), or across inputs, a packet of inputs at a time with the row picked by a blend
+/// and four rows sharing each kernel load (several rows per sample, short kernel rows: the dot
+/// products' horizontal sums would cost more than their multiply-adds). The sums are taken in
+/// another order than the four products', so the bits differ from them in the last places.
+/// bench/sign_select.sh compares them with the four products on the seed model's shapes for SSE2,
+/// AVX2 and AVX-512.
 
 #include <cstdint>
 #include <utility>
@@ -140,6 +144,58 @@ void sign_selected_transposed(const T* x, Eigen::Index m, Eigen::Index k, const 
             const T* other;
             pick_rows(v, P, N, i * n, same, other);
             rr[i] = v * two_dots(same, ap, other, bp, n);  // v = 0: 0 (the quotients are finite)
+        }
+    }
+}
+
+/// Inputs [i0, i0 + ps) of RB rows of the transposed products, across inputs: the kernels taken
+/// transposed (Pᵀ, Nᵀ: n × k, row c holding every input's weight into output c), so that a packet
+/// holds ps inputs and each one's row is chosen by a blend on its sign. The RB rows share every
+/// kernel load; each row keeps a's and b's sums apart (2·RB independent chains of multiply-adds),
+/// and an element's sums run over c in the same order whatever RB is (a shard of the batch gets
+/// the bits of the whole).
+template <int RB, class T>
+void sign_selected_transposed_across_block(const T* x, Eigen::Index k, const T* PT, const T* NT, Eigen::Index n,
+                                           const T* a, const T* b, T* r, Eigen::Index i0) {
+    namespace ei = Eigen::internal;
+    using Packet = typename ei::packet_traits<T>::type;
+    [&]<int... R>(std::integer_sequence<int, R...>) {
+        const Packet zero = ei::pset1<Packet>(T(0));
+        Packet positive[RB], ua[RB], ub[RB];
+        ((positive[R] = ei::pcmp_lt(zero, ei::ploadu<Packet>(x + R * k + i0)), ua[R] = ub[R] = zero), ...);
+        for (Eigen::Index c = 0; c < n; ++c) {
+            const Packet pt = ei::ploadu<Packet>(PT + c * k + i0), nt = ei::ploadu<Packet>(NT + c * k + i0);
+            ((ua[R] = ei::pmadd(ei::pset1<Packet>(a[R * n + c]), ei::pselect(positive[R], pt, nt), ua[R])), ...);
+            ((ub[R] = ei::pmadd(ei::pset1<Packet>(b[R * n + c]), ei::pselect(positive[R], nt, pt), ub[R])), ...);
+        }
+        (ei::pstoreu(r + R * k + i0, ei::pmul(ei::ploadu<Packet>(x + R * k + i0), ei::padd(ua[R], ub[R]))), ...);
+    }(std::make_integer_sequence<int, RB>{});
+}
+
+/// sign_selected_transposed, vectorised across inputs instead of along kernel rows: for short
+/// rows (few outputs n), where a row's pair of dot products is too short to pay for its horizontal
+/// sum. Takes the kernels both ways: P, N (k × n) for the last k mod ps inputs, which go row by
+/// row as above, and Pᵀ, Nᵀ (n × k) for the rest. Four rows at a time share each kernel load.
+template <class T>
+void sign_selected_transposed_across(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N,
+                                     const T* PT, const T* NT, Eigen::Index n, const T* a, const T* b, T* r) {
+    constexpr Eigen::Index ps = Eigen::internal::packet_traits<T>::size;
+    const Eigen::Index kv = k - k % ps;
+    Eigen::Index p = 0;
+    for (; p + 4 <= m; p += 4)
+        for (Eigen::Index i0 = 0; i0 < kv; i0 += ps)
+            sign_selected_transposed_across_block<4>(x + p * k, k, PT, NT, n, a + p * n, b + p * n, r + p * k, i0);
+    for (; p < m; ++p)
+        for (Eigen::Index i0 = 0; i0 < kv; i0 += ps)
+            sign_selected_transposed_across_block<1>(x + p * k, k, PT, NT, n, a + p * n, b + p * n, r + p * k, i0);
+    if (kv == k) return;
+    for (p = 0; p < m; ++p) {
+        const T* xr = x + p * k;
+        for (Eigen::Index i = kv; i < k; ++i) {
+            const T* same;
+            const T* other;
+            pick_rows(xr[i], P, N, i * n, same, other);
+            r[p * k + i] = xr[i] * two_dots(same, a + p * n, other, b + p * n, n);
         }
     }
 }

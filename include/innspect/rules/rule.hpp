@@ -152,6 +152,7 @@ double bias_share(const Batch<T>& s, const Vector<T>& b) {
 template <class T>
 struct RuleBuffers {
     Batch<T> z, z2, z3, z4, s, s2, c, c2, c3, c4, xp, xn, z0;
+    Matrix<T> pt, nt;  ///< the sign-selected step's kernels transposed (kernels/sign_select.hpp)
     Vector<T> bias_sums, bp, bn;
     /// The stacked sign-split step's (2·B rows), apart from the B-row ones: a recurrent cell runs
     /// its map on inputs with and without negative values within one call (h₀ = 0), and a buffer
@@ -332,10 +333,13 @@ inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
 /// Where the product is plain, X·K (LayerProducts::plain_rows: a Dense layer, a convolution whose
 /// im2col is the identity, a cell's map), and the step has both parts (α-β with β > 0, γ) on
 /// inputs with negative entries, an input is either positive or negative, so each of its kernel
-/// rows enters two of the four products, not four: kernels/sign_select.hpp takes them row by row,
-/// chosen by the input's sign — half the multiply-adds, each sum still of its own terms only, and
-/// on the seed model faster than the stacked GEMMs at batch 1 and 32 alike (bench/README.md "The
-/// goals at the end of session 11"). z⁺ (β = 0) keeps its two products.
+/// rows enters two of the four products, not four: kernels/sign_select.hpp takes them chosen by
+/// the input's sign — half the multiply-adds, each sum still of its own terms only. Its transposed
+/// half goes row by row (a pair of dot products per input) for one row per sample, and across
+/// inputs (a blend per packet of inputs, four rows sharing each kernel load) for four or more:
+/// on the seed model's conv1 (32 outputs) the row-by-row dot products are too short to beat the
+/// stacked GEMMs, while across inputs takes half their time (bench/README.md "The goals at the
+/// end of session 12"). z⁺ (β = 0) keeps its two products.
 ///
 /// The step is written against LayerProducts, not the layer's type: it is compiled once per
 /// scalar, not once per layer type (bench/README.md "Compile time").
@@ -419,8 +423,19 @@ double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch
         quotient(w.s.data(), w.z.data(), nullptr, p.bias_pos, p.scale_pos, true);
         quotient(w.s2.data(), w.z2.data(), nullptr, p.bias_neg, p.subtract ? -p.scale_neg : p.scale_neg, false);
         out.resize(rows, x.cols());
-        sign_selected_transposed(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.s.data(),
-                                 w.s2.data(), out.data());
+        if (l.plain_rows >= 4) {
+            // Several rows per sample (a convolution's positions): vectorised across inputs, each
+            // kernel load shared by four rows, with the kernels transposed (a copy of k·n values
+            // per call, which a row's products amortise). Chosen by the layer, not the batch: a
+            // shard of the batch gets the whole batch's bits.
+            w.pt = p.same.kernel.transpose();
+            w.nt = p.other.kernel.transpose();
+            sign_selected_transposed_across(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), w.pt.data(),
+                                            w.nt.data(), n, w.s.data(), w.s2.data(), out.data());
+        } else {
+            sign_selected_transposed(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.s.data(),
+                                     w.s2.data(), out.data());
+        }
         return share(w.s.data(), p.bias_pos) + share(w.s2.data(), p.bias_neg);
     }
 
