@@ -2,11 +2,11 @@
 // inputs, against their definitions written per contribution x_i·w_ij (design.md §4) instead of
 // per signed product x±·W±, with one-row batches and with a batch of several rows (their products
 // then run stacked: [x⁺; x⁻] as one batch); and on the layers whose product is a plain X·K (a
-// Dense layer, a convolution that sees its whole input width), where α-β and γ run the products
-// with each kernel row chosen by its input's sign (kernels/sign_select.hpp), at any batch size
-// (z⁺ keeps its two products): row by row for one row per sample, across inputs for four or
-// more. And the reason the products stay separate: a degenerate denominator (z⁻ = 0, so
-// s⁻ = R / 1e-6) must not leak into inputs it does not reach.
+// Dense layer, a convolution that sees its whole input width), where α-β, z⁺ and γ run the
+// products with each kernel row chosen by its input's sign (kernels/sign_select.hpp), at any batch
+// size: row by row for one row per sample, across inputs for four or more. And the reason the
+// products stay separate: a degenerate denominator (z⁻ = 0, so s⁻ = R / 1e-6) must not leak into
+// inputs it does not reach.
 
 #include <doctest/doctest.h>
 

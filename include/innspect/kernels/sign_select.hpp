@@ -40,8 +40,9 @@ inline void pick_rows(T v, const T* P, const T* N, Eigen::Index offset, const T*
     second = reinterpret_cast<const T*>(p ^ swap);  // v > 0: q, else p
 }
 
-/// Columns [c0, c0 + NP·ps) of row p's forward pair: 2·NP accumulators in registers.
-template <int NP, class T>
+/// Columns [c0, c0 + NP·ps) of row p's forward pair: 2·NP accumulators in registers (NP without
+/// the second sum).
+template <int NP, bool Both, class T>
 void sign_selected_forward_block(const T* xr, Eigen::Index k, const T* P, const T* N, Eigen::Index n, Eigen::Index c0,
                                  T* zp, T* zn) {
     namespace ei = Eigen::internal;
@@ -59,36 +60,37 @@ void sign_selected_forward_block(const T* xr, Eigen::Index k, const T* P, const 
             pick_rows(v, P, N, i * n + c0, same, other);
             const Packet pv = ei::pset1<Packet>(v);
             ((a[Q] = ei::pmadd(pv, ei::ploadu<Packet>(same + Q * ps), a[Q])), ...);
-            ((b[Q] = ei::pmadd(pv, ei::ploadu<Packet>(other + Q * ps), b[Q])), ...);
+            if constexpr (Both) ((b[Q] = ei::pmadd(pv, ei::ploadu<Packet>(other + Q * ps), b[Q])), ...);
         }
         (ei::pstoreu(zp + c0 + Q * ps, a[Q]), ...);
-        (ei::pstoreu(zn + c0 + Q * ps, b[Q]), ...);
+        if constexpr (Both) (ei::pstoreu(zn + c0 + Q * ps, b[Q]), ...);
     }(std::make_integer_sequence<int, NP>{});
 }
 
-/// The forward pair above: X (m × k, rows `x` apart by k), P and N (k × n), into z_pos and z_neg
-/// (m × n each).
-template <class T>
-void sign_selected_forward(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
-                           T* z_pos, T* z_neg) {
+template <bool Both, class T>
+void sign_selected_forward_rows(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
+                                T* z_pos, T* z_neg) {
     constexpr Eigen::Index ps = Eigen::internal::packet_traits<T>::size;
     for (Eigen::Index p = 0; p < m; ++p) {
         const T* xr = x + p * k;
         T* zp = z_pos + p * n;
-        T* zn = z_neg + p * n;
+        T* zn = Both ? z_neg + p * n : nullptr;
         Eigen::Index c0 = 0;
-        for (; c0 + 4 * ps <= n; c0 += 4 * ps) sign_selected_forward_block<4>(xr, k, P, N, n, c0, zp, zn);
+        for (; c0 + 4 * ps <= n; c0 += 4 * ps) sign_selected_forward_block<4, Both>(xr, k, P, N, n, c0, zp, zn);
         if (c0 + 2 * ps <= n) {
-            sign_selected_forward_block<2>(xr, k, P, N, n, c0, zp, zn);
+            sign_selected_forward_block<2, Both>(xr, k, P, N, n, c0, zp, zn);
             c0 += 2 * ps;
         }
         if (c0 + ps <= n) {
-            sign_selected_forward_block<1>(xr, k, P, N, n, c0, zp, zn);
+            sign_selected_forward_block<1, Both>(xr, k, P, N, n, c0, zp, zn);
             c0 += ps;
         }
         if (c0 == n) continue;
         // The last columns (fewer than a packet), scalar.
-        for (Eigen::Index c = c0; c < n; ++c) zp[c] = zn[c] = T(0);
+        for (Eigen::Index c = c0; c < n; ++c) {
+            zp[c] = T(0);
+            if constexpr (Both) zn[c] = T(0);
+        }
         for (Eigen::Index i = 0; i < k; ++i) {
             const T v = xr[i];
             const T* same;
@@ -96,14 +98,23 @@ void sign_selected_forward(const T* x, Eigen::Index m, Eigen::Index k, const T* 
             pick_rows(v, P, N, i * n, same, other);
             for (Eigen::Index c = c0; c < n; ++c) {
                 zp[c] += v * same[c];
-                zn[c] += v * other[c];
+                if constexpr (Both) zn[c] += v * other[c];
             }
         }
     }
 }
 
-/// Σ_c u_c a_c + w_c b_c over n values, in packets.
+/// The forward pair above: X (m × k, rows `x` apart by k), P and N (k × n), into z_pos and z_neg
+/// (m × n each); z_neg null: z_pos alone (z⁺, whose rule has no negative part).
 template <class T>
+void sign_selected_forward(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
+                           T* z_pos, T* z_neg) {
+    if (z_neg) sign_selected_forward_rows<true>(x, m, k, P, N, n, z_pos, z_neg);
+    else sign_selected_forward_rows<false>(x, m, k, P, N, n, z_pos, z_neg);
+}
+
+/// Σ_c u_c a_c (+ w_c b_c with Both) over n values, in packets.
+template <bool Both, class T>
 T two_dots(const T* u, const T* a, const T* w, const T* b, Eigen::Index n) {
     namespace ei = Eigen::internal;
     using Packet = typename ei::packet_traits<T>::type;
@@ -113,48 +124,60 @@ T two_dots(const T* u, const T* a, const T* w, const T* b, Eigen::Index n) {
     for (; c + 2 * ps <= n; c += 2 * ps) {
         s0 = ei::pmadd(ei::ploadu<Packet>(u + c), ei::ploadu<Packet>(a + c), s0);
         s1 = ei::pmadd(ei::ploadu<Packet>(u + c + ps), ei::ploadu<Packet>(a + c + ps), s1);
-        s0 = ei::pmadd(ei::ploadu<Packet>(w + c), ei::ploadu<Packet>(b + c), s0);
-        s1 = ei::pmadd(ei::ploadu<Packet>(w + c + ps), ei::ploadu<Packet>(b + c + ps), s1);
+        if constexpr (Both) {
+            s0 = ei::pmadd(ei::ploadu<Packet>(w + c), ei::ploadu<Packet>(b + c), s0);
+            s1 = ei::pmadd(ei::ploadu<Packet>(w + c + ps), ei::ploadu<Packet>(b + c + ps), s1);
+        }
     }
     if (c + ps <= n) {
         s0 = ei::pmadd(ei::ploadu<Packet>(u + c), ei::ploadu<Packet>(a + c), s0);
-        s1 = ei::pmadd(ei::ploadu<Packet>(w + c), ei::ploadu<Packet>(b + c), s1);
+        if constexpr (Both) s1 = ei::pmadd(ei::ploadu<Packet>(w + c), ei::ploadu<Packet>(b + c), s1);
         c += ps;
     }
     T sum = ei::predux(ei::padd(s0, s1));
-    for (; c < n; ++c) sum += u[c] * a[c] + w[c] * b[c];
+    for (; c < n; ++c) {
+        if constexpr (Both) sum += u[c] * a[c] + w[c] * b[c];
+        else sum += u[c] * a[c];
+    }
     return sum;
 }
 
-/// The transposed products above, times X: R[p, i] = X_pi · c[p, i], into `r` (m × k), with
-/// a, b (m × n) the quotients: one pass over each kernel row, as a pair of dot products. (Rows
-/// taken a packet's worth at a time, reduced together by a packet transpose, measured slower on
-/// both of the seed model's shapes.)
-template <class T>
-void sign_selected_transposed(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
-                              const T* a, const T* b, T* r) {
+template <bool Both, class T>
+void sign_selected_transposed_rows(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
+                                   const T* a, const T* b, T* r) {
     for (Eigen::Index p = 0; p < m; ++p) {
         const T* xr = x + p * k;
         const T* ap = a + p * n;
-        const T* bp = b + p * n;
+        const T* bp = Both ? b + p * n : nullptr;
         T* rr = r + p * k;
         for (Eigen::Index i = 0; i < k; ++i) {
             const T v = xr[i];
             const T* same;
             const T* other;
             pick_rows(v, P, N, i * n, same, other);
-            rr[i] = v * two_dots(same, ap, other, bp, n);  // v = 0: 0 (the quotients are finite)
+            rr[i] = v * two_dots<Both>(same, ap, other, bp, n);  // v = 0: 0 (the quotients are finite)
         }
     }
+}
+
+/// The transposed products above, times X: R[p, i] = X_pi · c[p, i], into `r` (m × k), with
+/// a, b (m × n) the quotients (b null: the positive part alone, c = row · a_p): one pass over each
+/// kernel row, as a pair of dot products. (Rows taken a packet's worth at a time, reduced together
+/// by a packet transpose, measured slower on both of the seed model's shapes.)
+template <class T>
+void sign_selected_transposed(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
+                              const T* a, const T* b, T* r) {
+    if (b) sign_selected_transposed_rows<true>(x, m, k, P, N, n, a, b, r);
+    else sign_selected_transposed_rows<false>(x, m, k, P, N, n, a, b, r);
 }
 
 /// Inputs [i0, i0 + ps) of RB rows of the transposed products, across inputs: the kernels taken
 /// transposed (Pᵀ, Nᵀ: n × k, row c holding every input's weight into output c), so that a packet
 /// holds ps inputs and each one's row is chosen by a blend on its sign. The RB rows share every
 /// kernel load; each row keeps a's and b's sums apart (2·RB independent chains of multiply-adds),
-/// and an element's sums run over c in the same order whatever RB is (a shard of the batch gets
-/// the bits of the whole).
-template <int RB, class T>
+/// and an element's sums run over c in the same order whatever RB is (a row's bits do not depend
+/// on the rows next to it).
+template <int RB, bool Both, class T>
 void sign_selected_transposed_across_block(const T* x, Eigen::Index k, const T* PT, const T* NT, Eigen::Index n,
                                            const T* a, const T* b, T* r, Eigen::Index i0) {
     namespace ei = Eigen::internal;
@@ -166,28 +189,26 @@ void sign_selected_transposed_across_block(const T* x, Eigen::Index k, const T* 
         for (Eigen::Index c = 0; c < n; ++c) {
             const Packet pt = ei::ploadu<Packet>(PT + c * k + i0), nt = ei::ploadu<Packet>(NT + c * k + i0);
             ((ua[R] = ei::pmadd(ei::pset1<Packet>(a[R * n + c]), ei::pselect(positive[R], pt, nt), ua[R])), ...);
-            ((ub[R] = ei::pmadd(ei::pset1<Packet>(b[R * n + c]), ei::pselect(positive[R], nt, pt), ub[R])), ...);
+            if constexpr (Both)
+                ((ub[R] = ei::pmadd(ei::pset1<Packet>(b[R * n + c]), ei::pselect(positive[R], nt, pt), ub[R])), ...);
         }
         (ei::pstoreu(r + R * k + i0, ei::pmul(ei::ploadu<Packet>(x + R * k + i0), ei::padd(ua[R], ub[R]))), ...);
     }(std::make_integer_sequence<int, RB>{});
 }
 
-/// sign_selected_transposed, vectorised across inputs instead of along kernel rows: for short
-/// rows (few outputs n), where a row's pair of dot products is too short to pay for its horizontal
-/// sum. Takes the kernels both ways: P, N (k × n) for the last k mod ps inputs, which go row by
-/// row as above, and Pᵀ, Nᵀ (n × k) for the rest. Four rows at a time share each kernel load.
-template <class T>
-void sign_selected_transposed_across(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N,
-                                     const T* PT, const T* NT, Eigen::Index n, const T* a, const T* b, T* r) {
+template <bool Both, class T>
+void sign_selected_transposed_across_rows(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N,
+                                          const T* PT, const T* NT, Eigen::Index n, const T* a, const T* b, T* r) {
     constexpr Eigen::Index ps = Eigen::internal::packet_traits<T>::size;
     const Eigen::Index kv = k - k % ps;
+    auto row_b = [&](Eigen::Index p) { return Both ? b + p * n : nullptr; };
     Eigen::Index p = 0;
     for (; p + 4 <= m; p += 4)
         for (Eigen::Index i0 = 0; i0 < kv; i0 += ps)
-            sign_selected_transposed_across_block<4>(x + p * k, k, PT, NT, n, a + p * n, b + p * n, r + p * k, i0);
+            sign_selected_transposed_across_block<4, Both>(x + p * k, k, PT, NT, n, a + p * n, row_b(p), r + p * k, i0);
     for (; p < m; ++p)
         for (Eigen::Index i0 = 0; i0 < kv; i0 += ps)
-            sign_selected_transposed_across_block<1>(x + p * k, k, PT, NT, n, a + p * n, b + p * n, r + p * k, i0);
+            sign_selected_transposed_across_block<1, Both>(x + p * k, k, PT, NT, n, a + p * n, row_b(p), r + p * k, i0);
     if (kv == k) return;
     for (p = 0; p < m; ++p) {
         const T* xr = x + p * k;
@@ -195,9 +216,21 @@ void sign_selected_transposed_across(const T* x, Eigen::Index m, Eigen::Index k,
             const T* same;
             const T* other;
             pick_rows(xr[i], P, N, i * n, same, other);
-            r[p * k + i] = xr[i] * two_dots(same, a + p * n, other, b + p * n, n);
+            r[p * k + i] = xr[i] * two_dots<Both>(same, a + p * n, other, row_b(p), n);
         }
     }
+}
+
+/// sign_selected_transposed, vectorised across inputs instead of along kernel rows: for short
+/// rows (few outputs n), where a row's pair of dot products is too short to pay for its horizontal
+/// sum. Takes the kernels both ways: P, N (k × n) for the last k mod ps inputs, which go row by
+/// row as above, and Pᵀ, Nᵀ (n × k) for the rest. Four rows at a time share each kernel load.
+/// b null: the positive part alone.
+template <class T>
+void sign_selected_transposed_across(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N,
+                                     const T* PT, const T* NT, Eigen::Index n, const T* a, const T* b, T* r) {
+    if (b) sign_selected_transposed_across_rows<true>(x, m, k, P, N, PT, NT, n, a, b, r);
+    else sign_selected_transposed_across_rows<false>(x, m, k, P, N, PT, NT, n, a, b, r);
 }
 
 }  // namespace innspect::detail

@@ -331,15 +331,15 @@ inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
 /// bias and the stabilised quotient are one pass, and the final combination is one pass. On
 /// inputs without negative entries (after ReLU, images) x⁺ = x and the x⁻ products are skipped.
 /// Where the product is plain, X·K (LayerProducts::plain_rows: a Dense layer, a convolution whose
-/// im2col is the identity, a cell's map), and the step has both parts (α-β with β > 0, γ) on
-/// inputs with negative entries, an input is either positive or negative, so each of its kernel
-/// rows enters two of the four products, not four: kernels/sign_select.hpp takes them chosen by
-/// the input's sign — half the multiply-adds, each sum still of its own terms only. Its transposed
+/// im2col is the identity, a cell's map), on inputs with negative entries, an input is either
+/// positive or negative, so each of its kernel rows enters two of the four products, not four
+/// (one of x⁺P, x⁻N for z⁺, not two): kernels/sign_select.hpp takes them chosen by the input's
+/// sign — half the multiply-adds, each sum still of its own terms only. Its transposed
 /// half goes row by row (a pair of dot products per input) for one row per sample, and across
 /// inputs (a blend per packet of inputs, four rows sharing each kernel load) for four or more:
 /// on the seed model's conv1 (32 outputs) the row-by-row dot products are too short to beat the
 /// stacked GEMMs, while across inputs takes half their time (bench/README.md "The goals at the
-/// end of session 12"). z⁺ (β = 0) keeps its two products.
+/// end of session 12").
 ///
 /// The step is written against LayerProducts, not the layer's type: it is compiled once per
 /// scalar, not once per layer type (bench/README.md "Compile time").
@@ -394,6 +394,43 @@ double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch
         return absorbed + sign * share(w.s2.data(), p.bias_neg);
     }
 
+    if (l.plain_rows > 0) {
+        // A plain product: each kernel row enters two of the four products (one of the two, for
+        // z⁺), chosen by its input's sign (kernels/sign_select.hpp), the batch's rows one after the
+        // other. s_neg carries the sign the rule gives it (−β for α-β), so R_in = x ⊙ (row · s_pos
+        // + row' · s_neg) and its bias share adds.
+        const Eigen::Index m = rows * l.plain_rows, k = p.same.kernel.rows(), n = p.same.kernel.cols();
+        eigen_assert(x.cols() == l.plain_rows * k && r.cols() == l.plain_rows * n);  // the walk's shapes
+        const bool both = p.negative_part;
+        w.z.resize(rows, r.cols());
+        w.s.resize(rows, r.cols());
+        if (both) {
+            w.z2.resize(rows, r.cols());
+            w.s2.resize(rows, r.cols());
+        }
+        sign_selected_forward(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.z.data(),
+                              both ? w.z2.data() : nullptr);
+        quotient(w.s.data(), w.z.data(), nullptr, p.bias_pos, p.scale_pos, true);
+        if (both)
+            quotient(w.s2.data(), w.z2.data(), nullptr, p.bias_neg, p.subtract ? -p.scale_neg : p.scale_neg, false);
+        const T* s_neg = both ? w.s2.data() : nullptr;
+        out.resize(rows, x.cols());
+        if (l.plain_rows >= 4) {
+            // Several rows per sample (a convolution's positions): vectorised across inputs, each
+            // kernel load shared by four rows, with the kernels transposed (a copy of k·n values
+            // per call, which a row's products amortise). Chosen by the layer, not by the number
+            // of rows in the call.
+            w.pt = p.same.kernel.transpose();
+            w.nt = p.other.kernel.transpose();
+            sign_selected_transposed_across(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), w.pt.data(),
+                                            w.nt.data(), n, w.s.data(), s_neg, out.data());
+        } else {
+            sign_selected_transposed(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.s.data(), s_neg,
+                                     out.data());
+        }
+        return share(w.s.data(), p.bias_pos) + (both ? share(w.s2.data(), p.bias_neg) : 0.0);
+    }
+
     if (!p.negative_part) {
         // z_pos = x⁺P + x⁻N; R_in = x⁺ ⊙ s_pos Pᵀ + x⁻ ⊙ s_pos Nᵀ.
         w.xp = x.cwiseMax(T(0));
@@ -406,37 +443,6 @@ double sign_split_step(const LayerProducts<T>& l, const Batch<T>& x, const Batch
         l.apply_transposed(w.s, p.other, w.c2);
         out = w.xp.cwiseProduct(w.c) + w.xn.cwiseProduct(w.c2);
         return share(w.s.data(), p.bias_pos);
-    }
-
-    if (l.plain_rows > 0) {
-        // A plain product: each kernel row enters two of the four products, chosen by its input's
-        // sign (kernels/sign_select.hpp), the batch's rows one after the other. s_neg carries the
-        // sign the rule gives it (−β for α-β), so R_in = x ⊙ (row · s_pos + row' · s_neg) and its
-        // bias share adds.
-        const Eigen::Index m = rows * l.plain_rows, k = p.same.kernel.rows(), n = p.same.kernel.cols();
-        eigen_assert(x.cols() == l.plain_rows * k && r.cols() == l.plain_rows * n);  // the walk's shapes
-        w.z.resize(rows, r.cols());
-        w.z2.resize(rows, r.cols());
-        sign_selected_forward(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.z.data(), w.z2.data());
-        w.s.resize(rows, r.cols());
-        w.s2.resize(rows, r.cols());
-        quotient(w.s.data(), w.z.data(), nullptr, p.bias_pos, p.scale_pos, true);
-        quotient(w.s2.data(), w.z2.data(), nullptr, p.bias_neg, p.subtract ? -p.scale_neg : p.scale_neg, false);
-        out.resize(rows, x.cols());
-        if (l.plain_rows >= 4) {
-            // Several rows per sample (a convolution's positions): vectorised across inputs, each
-            // kernel load shared by four rows, with the kernels transposed (a copy of k·n values
-            // per call, which a row's products amortise). Chosen by the layer, not the batch: a
-            // shard of the batch gets the whole batch's bits.
-            w.pt = p.same.kernel.transpose();
-            w.nt = p.other.kernel.transpose();
-            sign_selected_transposed_across(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), w.pt.data(),
-                                            w.nt.data(), n, w.s.data(), w.s2.data(), out.data());
-        } else {
-            sign_selected_transposed(x.data(), m, k, p.same.kernel.data(), p.other.kernel.data(), n, w.s.data(),
-                                     w.s2.data(), out.data());
-        }
-        return share(w.s.data(), p.bias_pos) + share(w.s2.data(), p.bias_neg);
     }
 
     const Eigen::Index size_in = x.size();
