@@ -338,8 +338,8 @@ inline bool stack_sign_split(Eigen::Index rows) { return rows > 1; }
 /// half goes row by row (a pair of dot products per input) for one row per sample, and across
 /// inputs (a blend per packet of inputs, four rows sharing each kernel load) for four or more:
 /// on the seed model's conv1 (32 outputs) the row-by-row dot products are too short to beat the
-/// stacked GEMMs, while across inputs takes half their time (bench/README.md "The goals at the
-/// end of session 12").
+/// stacked GEMMs, while across inputs takes half their time (bench/README.md "The goals at
+/// 954d0a8").
 ///
 /// The step is written against LayerProducts, not the layer's type: it is compiled once per
 /// scalar, not once per layer type (bench/README.md "Compile time").
