@@ -75,7 +75,8 @@ else
     # quick-start commands share their objects.
     # The test programs at -O1 (tests/unity.cmake): they check values, not speed, run as fast as at
     # -O2 (Eigen's kernels are always_inline) and compile in about two thirds of the time; the
-    # examples, the demo and the consumer projects keep the Release flags.
+    # examples and the demo keep the Release flags (the consumer projects and the tests/cli programs
+    # get the test programs' options after them).
     configure=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$INNSPECT_RELEASE_FLAGS" -DINNSPECT_BUILD_BENCH=OFF
                -DINNSPECT_TEST_CXX_OPTIONS=-O1)
     ctest_filter=()
