@@ -120,10 +120,10 @@ Batch<double> zbox_row(const Matrix<double>& a, const Batch<double>& x, const Ba
 template <class Rule, class Ref, class M = Net>
 void check_rule(const Rule& rule, Ref reference, M m = {}) {
     constexpr int n_in = M::input_shape::size;
-    const auto n_out = static_cast<Eigen::Index>(dense_matrix(m).cols());
     test::Rng rng(7);
     test::randomize(m, rng);
     const Matrix<double> a = dense_matrix(m);
+    const Eigen::Index n_out = a.cols();
     const Vector<double>& b = m.template layer<"c">().params().bias;
     Batch<double> x = rng.batch<double>(5, n_in);  // mixed signs
     for (Eigen::Index i = 0; i < x.size(); i += 7) x.data()[i] = 0;

@@ -142,15 +142,16 @@ T two_dots(const T* u, const T* a, const T* w, const T* b, Eigen::Index n) {
     return sum;
 }
 
+/// Inputs [i_begin, k) of every row, each kernel row a pair of dot products.
 template <bool Both, class T>
 void sign_selected_transposed_rows(const T* x, Eigen::Index m, Eigen::Index k, const T* P, const T* N, Eigen::Index n,
-                                   const T* a, const T* b, T* r) {
+                                   const T* a, const T* b, T* r, Eigen::Index i_begin = 0) {
     for (Eigen::Index p = 0; p < m; ++p) {
         const T* xr = x + p * k;
         const T* ap = a + p * n;
         const T* bp = Both ? b + p * n : nullptr;
         T* rr = r + p * k;
-        for (Eigen::Index i = 0; i < k; ++i) {
+        for (Eigen::Index i = i_begin; i < k; ++i) {
             const T v = xr[i];
             const T* same;
             const T* other;
@@ -209,16 +210,7 @@ void sign_selected_transposed_across_rows(const T* x, Eigen::Index m, Eigen::Ind
     for (; p < m; ++p)
         for (Eigen::Index i0 = 0; i0 < kv; i0 += ps)
             sign_selected_transposed_across_block<1, Both>(x + p * k, k, PT, NT, n, a + p * n, row_b(p), r + p * k, i0);
-    if (kv == k) return;
-    for (p = 0; p < m; ++p) {
-        const T* xr = x + p * k;
-        for (Eigen::Index i = kv; i < k; ++i) {
-            const T* same;
-            const T* other;
-            pick_rows(xr[i], P, N, i * n, same, other);
-            r[p * k + i] = xr[i] * two_dots<Both>(same, a + p * n, other, row_b(p), n);
-        }
-    }
+    if (kv < k) sign_selected_transposed_rows<Both>(x, m, k, P, N, n, a, b, r, kv);
 }
 
 /// sign_selected_transposed, vectorised across inputs instead of along kernel rows: for short
