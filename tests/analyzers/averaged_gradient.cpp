@@ -39,8 +39,10 @@ M make_model(std::uint64_t seed) {
             std::int64_t n = 1;
             for (auto d : w.shape) n *= d;
             const double scale = w.role == "kernel" ? 1 / std::sqrt(double(n / w.shape.back())) : 0.1;
-            for (std::int64_t i = 0; i < n; ++i)
-                w.data[i] = static_cast<std::remove_pointer_t<decltype(w.data)>>(scale * rng.normal());
+            for (std::int64_t i = 0; i < n; ++i) {
+                const double v = scale * rng.normal();  // a variance is positive
+                w.data[i] = static_cast<std::remove_pointer_t<decltype(w.data)>>(w.role == "moving_variance" ? 0.5 + std::abs(v) : v);
+            }
         }
     });
     return m;
@@ -201,4 +203,68 @@ TEST_CASE("rows per pass: as given, or 2¹⁵ layer output values (at least one 
     CHECK_THROWS_WITH_AS(IntegratedGradients(m, 4, {}, -1), doctest::Contains("IntegratedGradients: rows_per_pass must be >= 0, got -1"),
                          value_error);
     CHECK_THROWS_WITH_AS(SmoothGrad(m, 4, 0.1, 0, -3), doctest::Contains("SmoothGrad: rows_per_pass must be >= 0, got -3"), value_error);
+}
+
+namespace {
+
+using Chain = Model<double, Input<4, 4, 2>, Flatten<"f">, Dense<"d1", 6>, Dense<"d2", 5, Tanh>, Dense<"out", 3>>;
+using NormThenRelu = Model<double, Input<16, 2>, Conv1D<"e1", 4, Kernel<3>, Linear, Strides<1>, Padding::same>,
+                           BatchNormalization<"bn1">, Activation<"a1", Relu>, MaxPooling1D<"p1", PoolSize<2>>,
+                           Conv1D<"e2", 3, Kernel<3>, Relu>, Flatten<"f">, Dense<"out", 2>>;
+using SkipFromInput = Model<double, Input<4, 4, 1>, Conv2D<"c1", 2, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,
+                            From<"input", Conv2D<"c2", 2, Kernel<1, 1>>>, Add<"sum", Inputs<"c1", "c2">>,
+                            Flatten<"f">, Dense<"out", 2>>;
+using PoolFirst = Model<double, Input<4, 4, 1>, MaxPooling2D<"p", PoolSize<2, 2>>, Flatten<"f">, Dense<"out", 2>>;
+
+/// averaging_layer for the full path from `tap`.
+template <class M>
+int averaging_layer_for(std::string_view tap) {
+    std::vector<bool> path, needed;
+    detail::backward_path(M::layer_infos(), M::index_of(tap), -1, path, needed);
+    return detail::averaging_layer<M>(M::layer_infos(), path);
+}
+
+/// IG and SmoothGrad from the analyzers (which average at averaging_layer) against per-row
+/// gradients averaged at the input (ig_by_sample, smoothgrad_by_sample: GradientAnalyzer).
+template <class M>
+void check_averaged_like_per_row(std::uint64_t seed, const Target<double>& t) {
+    const auto m = make_model<M>(seed);
+    test::Rng rng(seed + 1);
+    constexpr Eigen::Index features = M::input_shape::size;
+    const Batch<double> x = rng.batch<double>(3, features);
+    const Batch<double> x0 = rng.batch<double>(1, features) * 0.3;
+    const Batch<double> ig = IntegratedGradients(m, 7, x0).explain(x, t).relevance;
+    CHECK(max_rel_diff(ig, ig_by_sample(m, x, t, 7, x0)) < 1e-13);
+    const Batch<double> sg = SmoothGrad(m, 5, 0.2, 9).explain(x, t).relevance;
+    CHECK(max_rel_diff(sg, smoothgrad_by_sample(m, x, t, 5, 0.2, 9)) < 1e-13);
+}
+
+}  // namespace
+
+TEST_CASE("averaging the path's rows early: at the top of the chain of fixed linear maps from the input") {
+    // Flatten and d1 have identity activations: the chain goes on to d2, whose tanh ends it.
+    CHECK(averaging_layer_for<Chain>("out") == 2);
+    CHECK(averaging_layer_for<Chain>("d1") == 1);
+    // A batch norm is a fixed affine map; the Activation layer's ReLU ends the chain.
+    CHECK(averaging_layer_for<NormThenRelu>("out") == 2);
+    // The input goes two ways (c1 and c2): each of its rows' gradients is a sum, nothing to average early.
+    CHECK(averaging_layer_for<SkipFromInput>("out") == -1);
+    // ... unless the target needs one of them only.
+    CHECK(averaging_layer_for<SkipFromInput>("c1") == 0);
+    // Max pooling's gradient depends on its input: no chain.
+    CHECK(averaging_layer_for<PoolFirst>("out") == -1);
+    // The seed model: conv1, whose SELU ends the chain.
+    CHECK(averaging_layer_for<Seed16>("output") == 0);
+}
+
+TEST_CASE("integrated gradients and SmoothGrad averaging early give what per-row gradients averaged at the input give") {
+    for (const auto& t : {target("out", select::max<double>()), target("out", select::index<double>(1))}) {
+        CAPTURE(t.layer);
+        check_averaged_like_per_row<Chain>(41, t);
+        check_averaged_like_per_row<NormThenRelu>(43, t);
+        check_averaged_like_per_row<SkipFromInput>(45, t);
+        check_averaged_like_per_row<PoolFirst>(47, t);
+    }
+    check_averaged_like_per_row<Chain>(49, target("d1", select::all<double>()));
+    check_averaged_like_per_row<SkipFromInput>(51, target("c1", select::index<double>(5)));
 }

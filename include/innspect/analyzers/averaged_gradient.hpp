@@ -13,6 +13,12 @@
 ///                      pass 2: [v_{k,1..per} │ …                                 ]  …
 ///                      (k = max(1, ⌊rows_per_pass / per⌋) samples per pass; the last may have fewer)
 ///
+/// A sample's `per` rows are averaged before the walk reaches the input where the layers there
+/// allow it (backpropagate's `per`, averaging_layer in gradient.hpp): below the activation of the
+/// top of the chain of fixed linear maps at the input, the gradient of the rows' mean is the mean
+/// of their gradients, so those layers map one row per sample instead of `per` (the seed model's
+/// first convolution: one transposed product per sample, not 32).
+///
 /// Every buffer (the forward pass of x, the passes' inputs, traces, targets, walks, gradients) is
 /// kept in a workspace across calls: after a first call with a batch size, a call with the same
 /// batch size, target and options allocates nothing (every target, the reconstruction error
@@ -127,8 +133,10 @@ void explain_averaged(const Model& model, const Batch<T>& x, const Target<T>& ta
         model.forward(p.inputs, p.trace, target.layer);
         fixed_rows(target, ws.rt, b0, n, per, p.target);
         resolve(p.trace, p.target, p.rt);
-        backpropagate(model, p.trace, p.rt, ReluMode::gradient, nullptr, caches, p.walk, p.gradient);
-        for (Eigen::Index j = 0; j < n; ++j) finish(b0 + j, p.gradient.middleRows(j * per, per).colwise().mean());
+        if (backpropagate(model, p.trace, p.rt, ReluMode::gradient, nullptr, caches, p.walk, p.gradient, per))
+            for (Eigen::Index j = 0; j < n; ++j) finish(b0 + j, p.gradient.row(j));
+        else
+            for (Eigen::Index j = 0; j < n; ++j) finish(b0 + j, p.gradient.middleRows(j * per, per).colwise().mean());
     }
 }
 

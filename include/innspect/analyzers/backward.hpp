@@ -168,6 +168,7 @@ struct WalkBuffers {
     std::vector<Batch<T>> at;        ///< at[i]: the sum of what layer i's readers handed back so far
     std::vector<char> holds;         ///< holds[i]: at[i] has received a part in this walk
     std::vector<Batch<T>> in;        ///< in[i]: what layer i's core step hands back at its input
+    Batch<T> means;                  ///< the means of groups of rows (backpropagate's `per`)
 };
 
 /// The walk's bookkeeping, apart from the layers (one instantiation per scalar type, not per

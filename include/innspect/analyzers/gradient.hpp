@@ -12,8 +12,11 @@
 /// Only ReLU activations change under guided backprop and deconvnet; others keep their derivative.
 
 #include <array>
+#include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "innspect/analyzers/backward.hpp"
 #include "innspect/analyzers/explanation.hpp"
@@ -29,13 +32,79 @@ enum class ReluMode { gradient, guided, deconvnet };
 
 namespace detail {
 
+/// Whether layer L's core gradient map g ↦ Jᵀg reads nothing of the layer's input (Dense, the
+/// convolutions, an inference batch norm, reshapes): one linear map for every row, so its result
+/// on the mean of some rows is the mean of its results on them.
+template <class L, class T>
+inline constexpr bool fixed_core_vjp =
+    !requires(const L& l, const Batch<T>& x, const Batch<T>& g, ParamCache<T>& c, Batch<T>& o) { l.backward_into(x, g, c, o); } &&
+    !requires(const L& l, const Batch<T>& x, const Batch<T>& g, Batch<T>& o) { l.backward_into(x, g, o); } &&
+    !requires(const L& l, const Batch<T>& x, const Batch<T>& g) { l.backward(x, g); };
+
+/// Per layer of Model: its core's gradient map is fixed (fixed_core_vjp), its activation the identity.
+template <class Model>
+struct LinearVjpFlags {
+    std::array<bool, Model::size> fixed{}, identity{};
+};
+template <class Model, std::size_t I>
+using layer_type_at = std::remove_cvref_t<decltype(std::declval<const Model&>().template layer_at<I>())>;
+template <class Model, std::size_t... I>
+constexpr LinearVjpFlags<Model> linear_vjp_flags(std::index_sequence<I...>) {
+    return {{fixed_core_vjp<layer_type_at<Model, I>, typename Model::scalar>...},
+            {layer_type_at<Model, I>::activation::is_identity...}};
+}
+
+/// Where a walk to the model input can average groups of rows and go on with the means: the top
+/// of the chain of path layers that starts at the model input, each layer the only one on the
+/// path to read the one below it (and reading nothing else), with a fixed core gradient map. The
+/// chain goes past a layer only when its activation is the identity (an activation's vjp reads
+/// each row's own pre-activation). Below that layer's activation, the gradient of the mean of `per`
+/// rows is the mean of their gradients, for one map of each chain layer's core instead of `per`.
+/// −1 when the model input's reader is not such a layer (several readers, a merge, a recurrent
+/// cell, max pooling).
+template <class Model>
+int averaging_layer(std::span<const LayerInfo> layers, const std::vector<bool>& path) {
+    static constexpr LinearVjpFlags<Model> flags = linear_vjp_flags<Model>(std::make_index_sequence<Model::size>{});
+    int below = -1, top = -1;
+    for (;;) {
+        int reader = -1;
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            if (!path[i] || !layers[i].parents.contains(below)) continue;
+            if (reader >= 0) return top;  // two readers: the rows of `below` go two ways
+            reader = static_cast<int>(i);
+        }
+        const auto r = static_cast<std::size_t>(reader);
+        if (reader < 0 || layers[r].parents.count != 1 || !flags.fixed[r]) return top;
+        top = reader;
+        if (!flags.identity[r]) return top;
+        below = reader;
+    }
+}
+
+/// Row j of `m`: the mean of rows [j·per, (j + 1)·per) of `v` (m's buffer reused).
+template <class T>
+void group_means(const Batch<T>& v, Eigen::Index per, Batch<T>& m) {
+    m.resize(v.rows() / per, v.cols());
+    for (Eigen::Index j = 0; j < m.rows(); ++j) {
+        m.row(j) = v.row(j * per);
+        for (Eigen::Index k = 1; k < per; ++k) m.row(j) += v.row(j * per + k);
+    }
+    m /= T(per);
+}
+
 /// ∂S/∂v at the end of the path (input or stop layer) for a resolved target, into `g`, with the
 /// walk's buffers from `w` (kept by the caller: no allocation in steady state). `caches`: one per
 /// layer of the model (the analyzer's, kept across calls), or null.
+///
+/// `per` > 1 asks for the mean of each group of `per` consecutive rows' gradients at the model
+/// input (what integrated gradients and SmoothGrad want, without `keep`): when averaging_layer finds
+/// a layer to average at, the walk takes the groups' means there and maps only those through the
+/// layers below, and `g` has one row per group (true is returned); else `g` has a row per row
+/// (false), for the caller to average.
 template <class Model, class T>
-void backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
+bool backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarget<T>& rt, ReluMode mode,
                    std::type_identity_t<std::vector<LayerRelevance<T>>*> keep, ParamCache<T>* caches,
-                   WalkBuffers<T>& w, Batch<T>& g) {
+                   WalkBuffers<T>& w, Batch<T>& g, Eigen::Index per = 1) {
     auto activation = [&](auto index, const auto& layer, Batch<T>& v) {
         using L = std::remove_cvref_t<decltype(layer)>;
         using Act = typename L::activation;
@@ -55,14 +124,33 @@ void backpropagate(const Model& model, const Trace<T>& trace, const ResolvedTarg
             Act::vjp(z, trace.output(i), v, L::output_shape::c);
         }
     };
+    // Known at the walk's first core step, once it has marked the path (−2: not yet).
+    int average_at = per > 1 && !keep && rt.stop < 0 ? -2 : -1;
     auto core = [&](auto index, const auto& layer, const Batch<T>& v, Batch<T>& out) {
         constexpr int i = static_cast<int>(decltype(index)::value);
-        core_vjp(layer, trace.input_of(i), v, caches ? &caches[i] : nullptr, out);
+        ParamCache<T>* cache = caches ? &caches[i] : nullptr;
+        if (average_at == -2) average_at = averaging_layer<Model>(trace.layers, w.path);
+        if (i == average_at) {
+            group_means(v, per, w.means);
+            core_vjp(layer, trace.input_of(i), w.means, cache, out);
+        } else {
+            core_vjp(layer, trace.input_of(i), v, cache, out);
+        }
     };
     if (rt.error) detail::walk_backward(model, trace, rt, w, rt.error_gradient_seed(), activation, core, keep, g);
     else detail::walk_backward(model, trace, rt, w, rt.weights, activation, core, keep, g);
-    if (rt.error && rt.stop < 0) g += rt.direct_gradient();  // ∂E/∂x = 2Jᵀd − 2d
+    const bool averaged = average_at >= 0;
+    if (rt.error && rt.stop < 0) {  // ∂E/∂x = 2Jᵀd − 2d
+        if (!averaged) {
+            g += rt.direct_gradient();
+        } else {
+            const T scale = T(-2) / T(per);
+            for (Eigen::Index j = 0; j < g.rows(); ++j)
+                for (Eigen::Index k = 0; k < per; ++k) g.row(j) += scale * rt.weights.row(j * per + k);
+        }
+    }
     if (!all_finite(g)) require_finite(g, "gradient");
+    return averaged;
 }
 
 /// The same as a new matrix, with buffers of its own.
