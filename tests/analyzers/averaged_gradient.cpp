@@ -215,6 +215,8 @@ using SkipFromInput = Model<double, Input<4, 4, 1>, Conv2D<"c1", 2, Kernel<3, 3>
                             From<"input", Conv2D<"c2", 2, Kernel<1, 1>>>, Add<"sum", Inputs<"c1", "c2">>,
                             Flatten<"f">, Dense<"out", 2>>;
 using PoolFirst = Model<double, Input<4, 4, 1>, MaxPooling2D<"p", PoolSize<2, 2>>, Flatten<"f">, Dense<"out", 2>>;
+// The tap is the averaging layer (dec: its tanh ends the chain), for the reconstruction error too.
+using LinearCode = Model<double, Input<2, 3>, Flatten<"f">, Dense<"enc", 3>, Dense<"dec", 6, Tanh>, Reshape<"rec", Shape<2, 3>>>;
 
 /// averaging_layer for the full path from `tap`.
 template <class M>
@@ -233,10 +235,33 @@ void check_averaged_like_per_row(std::uint64_t seed, const Target<double>& t) {
     constexpr Eigen::Index features = M::input_shape::size;
     const Batch<double> x = rng.batch<double>(3, features);
     const Batch<double> x0 = rng.batch<double>(1, features) * 0.3;
-    const Batch<double> ig = IntegratedGradients(m, 7, x0).explain(x, t).relevance;
-    CHECK(max_rel_diff(ig, ig_by_sample(m, x, t, 7, x0)) < 1e-13);
+    const Batch<double> ig_reference = ig_by_sample(m, x, t, 7, x0);
+    // One pass, and passes of two samples with a last, shorter one.
+    for (const Eigen::Index rows : {0, 14}) {
+        CAPTURE(rows);
+        CHECK(max_rel_diff(IntegratedGradients(m, 7, x0, rows).explain(x, t).relevance, ig_reference) < 1e-13);
+    }
     const Batch<double> sg = SmoothGrad(m, 5, 0.2, 9).explain(x, t).relevance;
     CHECK(max_rel_diff(sg, smoothgrad_by_sample(m, x, t, 5, 0.2, 9)) < 1e-13);
+
+    // The walk itself: where averaging_layer finds a layer, rows are averaged there (one row per
+    // group comes back) and give the per-row gradients' group means; elsewhere per-row gradients.
+    const Batch<double> v = rng.batch<double>(3 * 4, features);
+    const auto trace = m.forward(v);
+    const auto rt = detail::resolve(trace, t);
+    const Batch<double> per_row = detail::backpropagate(m, trace, rt, ReluMode::gradient, nullptr);
+    detail::WalkBuffers<double> w;
+    Batch<double> g;
+    const bool averaged = detail::backpropagate(m, trace, rt, ReluMode::gradient, nullptr, static_cast<ParamCache<double>*>(nullptr), w, g, 4);
+    CHECK(averaged == (averaging_layer_for<M>(t.layer) >= 0));
+    Batch<double> means;
+    detail::group_means(per_row, 4, means);
+    if (averaged) {
+        CHECK(g.rows() == 3);
+        CHECK(max_rel_diff(g, means) < 1e-13);
+    } else {
+        CHECK(max_rel_diff(g, per_row) == 0);
+    }
 }
 
 }  // namespace
@@ -255,11 +280,13 @@ TEST_CASE("averaging the path's rows early: at the top of the chain of fixed lin
     CHECK(averaging_layer_for<PoolFirst>("out") == -1);
     // The seed model: conv1, whose SELU ends the chain.
     CHECK(averaging_layer_for<Seed16>("output") == 0);
+    CHECK(averaging_layer_for<LinearCode>("rec") == 2);
 }
 
 TEST_CASE("integrated gradients and SmoothGrad averaging early give what per-row gradients averaged at the input give") {
-    for (const auto& t : {target("out", select::max<double>()), target("out", select::index<double>(1))}) {
-        CAPTURE(t.layer);
+    for (const bool max : {true, false}) {
+        CAPTURE(max);
+        const auto t = target("out", max ? select::max<double>() : select::index<double>(1));
         check_averaged_like_per_row<Chain>(41, t);
         check_averaged_like_per_row<NormThenRelu>(43, t);
         check_averaged_like_per_row<SkipFromInput>(45, t);
@@ -267,4 +294,11 @@ TEST_CASE("integrated gradients and SmoothGrad averaging early give what per-row
     }
     check_averaged_like_per_row<Chain>(49, target("d1", select::all<double>()));
     check_averaged_like_per_row<SkipFromInput>(51, target("c1", select::index<double>(5)));
+    // The tap at the averaging layer, its activation stripped or kept; the reconstruction error
+    // (kept activation, and the input's own term −2d averaged apart).
+    auto kept = target("dec", select::all<double>());
+    kept.strip_activation = false;
+    check_averaged_like_per_row<LinearCode>(53, target("dec", select::all<double>()));
+    check_averaged_like_per_row<LinearCode>(55, kept);
+    check_averaged_like_per_row<LinearCode>(57, target("rec", select::reconstruction_error<double>()));
 }

@@ -60,8 +60,8 @@ constexpr LinearVjpFlags<Model> linear_vjp_flags(std::index_sequence<I...>) {
 /// chain goes past a layer only when its activation is the identity (an activation's vjp reads
 /// each row's own pre-activation). Below that layer's activation, the gradient of the mean of `per`
 /// rows is the mean of their gradients, for one map of each chain layer's core instead of `per`.
-/// −1 when the model input's reader is not such a layer (several readers, a merge, a recurrent
-/// cell, max pooling).
+/// −1 when the model input's reader is not such a layer (several readers, a merge, a layer whose
+/// gradient reads its input: max or average pooling, PReLU, a recurrent cell).
 template <class Model>
 int averaging_layer(std::span<const LayerInfo> layers, const std::vector<bool>& path) {
     static constexpr LinearVjpFlags<Model> flags = linear_vjp_flags<Model>(std::make_index_sequence<Model::size>{});
