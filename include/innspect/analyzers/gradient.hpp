@@ -41,17 +41,12 @@ inline constexpr bool fixed_core_vjp =
     !requires(const L& l, const Batch<T>& x, const Batch<T>& g, Batch<T>& o) { l.backward_into(x, g, o); } &&
     !requires(const L& l, const Batch<T>& x, const Batch<T>& g) { l.backward(x, g); };
 
-/// Per layer of Model: its core's gradient map is fixed (fixed_core_vjp), its activation the identity.
-template <class Model>
-struct LinearVjpFlags {
-    std::array<bool, Model::size> fixed{}, identity{};
-};
 template <class Model, std::size_t I>
 using layer_type_at = std::remove_cvref_t<decltype(std::declval<const Model&>().template layer_at<I>())>;
+/// fixed_core_vjp of each layer of Model, in declaration order.
 template <class Model, std::size_t... I>
-constexpr LinearVjpFlags<Model> linear_vjp_flags(std::index_sequence<I...>) {
-    return {{fixed_core_vjp<layer_type_at<Model, I>, typename Model::scalar>...},
-            {layer_type_at<Model, I>::activation::is_identity...}};
+constexpr std::array<bool, Model::size> fixed_core_vjps(std::index_sequence<I...>) {
+    return {fixed_core_vjp<layer_type_at<Model, I>, typename Model::scalar>...};
 }
 
 /// Where a walk to the model input can average groups of rows and go on with the means: the top
@@ -64,7 +59,7 @@ constexpr LinearVjpFlags<Model> linear_vjp_flags(std::index_sequence<I...>) {
 /// gradient reads its input: max or average pooling, PReLU, a recurrent cell).
 template <class Model>
 int averaging_layer(std::span<const LayerInfo> layers, const std::vector<bool>& path) {
-    static constexpr LinearVjpFlags<Model> flags = linear_vjp_flags<Model>(std::make_index_sequence<Model::size>{});
+    static constexpr std::array<bool, Model::size> fixed = fixed_core_vjps<Model>(std::make_index_sequence<Model::size>{});
     int below = -1, top = -1;
     for (;;) {
         int reader = -1;
@@ -74,9 +69,9 @@ int averaging_layer(std::span<const LayerInfo> layers, const std::vector<bool>& 
             reader = static_cast<int>(i);
         }
         const auto r = static_cast<std::size_t>(reader);
-        if (reader < 0 || layers[r].parents.count != 1 || !flags.fixed[r]) return top;
+        if (reader < 0 || layers[r].parents.count != 1 || !fixed[r]) return top;
         top = reader;
-        if (!flags.identity[r]) return top;
+        if (layers[r].activation != Linear::name) return top;  // the identity is the one activation named so
         below = reader;
     }
 }
