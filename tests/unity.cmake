@@ -18,7 +18,7 @@
 # CMake re-runs (3 s) when a test file changes, since a new #include must be hoisted too. doctest still reports the original file and line
 # (__FILE__ / __LINE__ are the included file's).
 set(INNSPECT_TEST_CXX_OPTIONS "" CACHE STRING
-    "Compile options added to the test programs only (scripts/test.sh's Release build: -O1)")
+    "Compile options added to the test programs only (scripts/test.sh's Release build: -Og)")
 option(INNSPECT_TEST_UNITY "Compile the test programs in batches of files (faster builds)" ON)
 set(INNSPECT_TEST_UNITY_BATCH 4 CACHE STRING "Largest number of test files in one unity batch")
 

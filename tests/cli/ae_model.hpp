@@ -2,28 +2,22 @@
 /// \file
 /// The autoencoder of the Keras 3 fixtures (tests/data/keras3/ae.*, made by
 /// tests/reference/make_keras3_fixtures.py), declared for the command-line tests of
-/// innspect::cli::main<Net>. `OutAct` is dec_out's activation: the file's is Sigmoid; AERelu
-/// differs from the file in that one field (the architecture-mismatch test).
+/// innspect::cli::main<Net>.
 
 #include <innspect/innspect.hpp>
 
 namespace innspect::test {
 
-template <class T, class OutAct = Sigmoid>
-using AEWith = Model<T, Input<8, 8, 1>,                                                               //
-                     Conv2D<"enc_conv1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,        //
-                     BatchNormalization<"enc_bn", 1e-3, true, false>,                                 //
-                     Conv2D<"enc_conv2", 2, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>,        //
-                     Flatten<"flat">,                                                                 //
-                     Dense<"code", 6>,                                                                //
-                     Dense<"dec_dense", 32, Relu, false>,                                             //
-                     Reshape<"unflat", Shape<4, 4, 2>>,                                               //
-                     Conv2DTranspose<"dec_up", 4, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>,  //
-                     Conv2D<"dec_out", 1, Kernel<3, 3>, OutAct, Strides<1, 1>, Padding::same>>;
-
 template <class T>
-using AE = AEWith<T>;
-template <class T>
-using AERelu = AEWith<T, Relu>;
+using AE = Model<T, Input<8, 8, 1>,                                                           //
+                 Conv2D<"enc_conv1", 4, Kernel<3, 3>, Relu, Strides<1, 1>, Padding::same>,        //
+                 BatchNormalization<"enc_bn", 1e-3, true, false>,                                 //
+                 Conv2D<"enc_conv2", 2, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>,        //
+                 Flatten<"flat">,                                                                 //
+                 Dense<"code", 6>,                                                                //
+                 Dense<"dec_dense", 32, Relu, false>,                                             //
+                 Reshape<"unflat", Shape<4, 4, 2>>,                                               //
+                 Conv2DTranspose<"dec_up", 4, Kernel<3, 3>, Relu, Strides<2, 2>, Padding::same>,  //
+                 Conv2D<"dec_out", 1, Kernel<3, 3>, Sigmoid, Strides<1, 1>, Padding::same>>;
 
 }  // namespace innspect::test
