@@ -20,6 +20,7 @@
 
 #include <innspect/analyzers/gradient.hpp>
 #include <innspect/analyzers/integrated_gradients.hpp>
+#include <innspect/analyzers/smoothgrad.hpp>
 #include <innspect/analyzers/lrp.hpp>
 #include <innspect/rules/alpha_beta.hpp>
 #include <innspect/rules/epsilon.hpp>
@@ -68,9 +69,10 @@ int main(int argc, char** argv) {
     const auto ab = ins::lrp(model, ins::AlphaBeta(2, 1));
     const auto grad = ins::gradient(model);
     const ins::IntegratedGradients<Net> ig(model, 32);
+    const ins::SmoothGrad<Net> sg(model, 32);
 
     // The ", kept" rows explain into these, kept across rounds (their buffers are reused).
-    ins::Explanation<T> kept_eps_logit, kept_eps_recon, kept_ab, kept_grad, kept_ig;
+    ins::Explanation<T> kept_eps_logit, kept_eps_recon, kept_ab, kept_grad, kept_ig, kept_sg;
     auto kept_row = [](std::string name, std::string what, const auto& a, const auto& t, ins::Explanation<T>& e) {
         return Analysis{std::move(name), std::move(what),
                         [&a, &t, &e](const Batch<T>& x, ins::ExplainOptions o) {
@@ -116,6 +118,14 @@ int main(int argc, char** argv) {
              keep(kept_ig.relevance);
          },
          nullptr},
+        {"SmoothGrad (32)", "output max (logit)",
+         [&](const Batch<T>& x, ins::ExplainOptions o) { keep(sg.explain(x, logit, o).relevance); }, nullptr},
+        {"SmoothGrad (32), kept", "output max (logit)",
+         [&](const Batch<T>& x, ins::ExplainOptions o) {
+             sg.explain(x, logit, kept_sg, o);
+             keep(kept_sg.relevance);
+         },
+         nullptr},
     };
     // Issue 10's goals, on the steady-state rows.
     auto row = [&](const std::string& name, const std::string& target) -> Analysis& {
@@ -133,6 +143,9 @@ int main(int argc, char** argv) {
     ig_row.goal_ratio_batch = 1;
     ig_row.slow = true;
     row("integrated gradients (32), kept", "output max (logit)").slow = true;
+    // SmoothGrad has no goal of its own: the same walk as integrated gradients (averaged early).
+    row("SmoothGrad (32)", "output max (logit)").slow = true;
+    row("SmoothGrad (32), kept", "output max (logit)").slow = true;
     for (auto& a : analyses)
         if (a.name.find(", kept") != std::string::npos) {
             a.zero_heap = true;
