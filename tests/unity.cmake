@@ -1,5 +1,8 @@
 # innspect_test_sources(<target> <source>...): adds a test program's sources, in unity batches
 # when INNSPECT_TEST_UNITY is ON (the default), and INNSPECT_TEST_CXX_OPTIONS to its flags.
+# innspect_test_sanitize(<target>): INNSPECT_TEST_SANITIZE to its compile and link flags, after
+# INNSPECT_TEST_CXX_OPTIONS (so its -O0 wins); the programs that count heap calls or test a
+# compiled library do not get it.
 #
 # Why: the test files of one folder instantiate the same models, analyzers and Eigen kernels;
 # compiled one by one, every file parses the library and compiles those instantiations again. A
@@ -19,6 +22,8 @@
 # (__FILE__ / __LINE__ are the included file's).
 set(INNSPECT_TEST_CXX_OPTIONS "" CACHE STRING
     "Compile options added to the test programs only (scripts/test.sh's Release build: -Og)")
+set(INNSPECT_TEST_SANITIZE "" CACHE STRING
+    "Compile and link options of the test programs that run under the sanitizers (scripts/test.sh: -O0 -g1, ASan + UBSan)")
 option(INNSPECT_TEST_UNITY "Compile the test programs in batches of files (faster builds)" ON)
 set(INNSPECT_TEST_UNITY_BATCH 4 CACHE STRING "Largest number of test files in one unity batch")
 
@@ -58,6 +63,11 @@ function(innspect_test_sources target)
   endif()
   target_sources(${target} PRIVATE ${batch_files} ${alone})
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sources})
+endfunction()
+
+function(innspect_test_sanitize target)
+  target_compile_options(${target} PRIVATE ${INNSPECT_TEST_SANITIZE})
+  target_link_options(${target} PRIVATE ${INNSPECT_TEST_SANITIZE})
 endfunction()
 
 # Whether `source` must be compiled on its own: it has an #include inside an #if (hoisted out of
