@@ -60,13 +60,10 @@ fi
 san="-fsanitize=address,undefined -fno-sanitize=null,alignment -fno-omit-frame-pointer -fno-sanitize-recover=all"
 configure=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=$INNSPECT_RELEASE_FLAGS" -DINNSPECT_BUILD_BENCH=OFF
            -DINNSPECT_TEST_CXX_OPTIONS=-Og "-DINNSPECT_TEST_SANITIZE=-O0;-g1;-UNDEBUG;${san// /;}")
-# A size read from a broken file may make libhdf5 ask for petabytes: the allocator must return
-# null (as malloc does, and libhdf5 checks) rather than abort; libhdf5's own small leaks on the
-# error paths of broken files are not innspect's (fuzz/lsan.supp). The build runs the test
-# programs too (doctest_discover_tests lists their cases).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The sanitizers' options the tests need (the allocator returns null for libhdf5's petabyte
+# requests from broken files, libhdf5's own leaks suppressed) are built into the sanitized
+# programs (tests/support/sanitizer_defaults.cpp): ctest, a program run by hand and the test
+# discovery at build time run them alike, without variables set here.
 
 # A developer machine with ccache reuses objects between builds and git worktrees (the paths under
 # the checkout's parent are hashed relative to it); CI has no ccache and builds from scratch.

@@ -1,13 +1,14 @@
 # innspect_test_sources(<target> <source>...): adds a test program's sources, in unity batches
 # when INNSPECT_TEST_UNITY is ON (the default), and INNSPECT_TEST_CXX_OPTIONS to its flags.
 # innspect_test_sanitize(<target>): INNSPECT_TEST_SANITIZE to its compile and link flags, after
-# INNSPECT_TEST_CXX_OPTIONS (so its -O0 wins); the programs that count heap calls or test a
-# compiled library do not get it.
+# INNSPECT_TEST_CXX_OPTIONS (so its -O0 wins), and the sanitizers' default options the tests need
+# (tests/support/sanitizer_defaults.cpp); the programs that count heap calls or test a compiled
+# library do not get it.
 #
 # Why: the test files of one folder instantiate the same models, analyzers and Eigen kernels;
 # compiled one by one, every file parses the library and compiles those instantiations again. A
 # batch compiles them once: 12-13 % less CPU time for tests/analyzers/ (-O2, measured file by file
-# against its two batches), the largest part of CI's two builds (Release and ASan+UBSan).
+# against its two batches), the largest part of CI's test build.
 #
 # Why not CMake's UNITY_BUILD: it pastes the files into one translation unit as they are, so two
 # files' anonymous-namespace helpers of the same name (every file has its `Net`, `make_model`)
@@ -66,8 +67,13 @@ function(innspect_test_sources target)
 endfunction()
 
 function(innspect_test_sanitize target)
+  if(NOT INNSPECT_TEST_SANITIZE)
+    return()
+  endif()
   target_compile_options(${target} PRIVATE ${INNSPECT_TEST_SANITIZE})
   target_link_options(${target} PRIVATE ${INNSPECT_TEST_SANITIZE})
+  # The sanitizers' options the tests need, built in (support/sanitizer_defaults.cpp says which).
+  target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support/sanitizer_defaults.cpp)
 endfunction()
 
 # Whether `source` must be compiled on its own: it has an #include inside an #if (hoisted out of

@@ -96,6 +96,16 @@ struct ResolvedTarget {
         initial_relevance(r);
         return r;
     }
+    /// The same, exchanging buffers with z when R⁰ = z (select::all: the whole reconstruction, a
+    /// whole layer) and r has z's size (from the previous call into a kept explanation): no copy
+    /// of the tap's output. `explained` then holds r's old values until the next resolve refills
+    /// it (same size: no allocation), so score() comes first.
+    void take_initial_relevance(Batch<T>& r) {
+        if (unit_weights && !given_relevance && r.rows() == explained.rows() && r.cols() == explained.cols())
+            r.swap(explained);
+        else
+            initial_relevance(r);
+    }
     /// The error target's input term of LRP, R_direct = −d ⊙ x (an expression: no matrix of its own).
     auto direct_relevance() const { return -weights.cwiseProduct(input); }
     /// Where the error target's gradient starts, ∂E/∂x̂ = 2d (other targets start at m, `weights`).

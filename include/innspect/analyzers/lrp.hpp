@@ -71,8 +71,8 @@ public:
         }
         auto& rt = ws_.rt;
         detail::resolve(trace, target, rt);
-        rt.initial_relevance(e.initial);
         rt.score(e.score);
+        rt.take_initial_relevance(e.initial);
         ConservationReport& report = e.report;
         report.initial = static_cast<double>(e.initial.sum());
         report.direct = 0;
@@ -80,9 +80,10 @@ public:
         auto pass = [](auto, const auto&, Batch<T>&) {};
         const std::vector<bool>& path = ws_.walk.path;  // filled by the walk before its first step
         std::size_t steps = 0;
+        PreviousStep previous;
         auto core = [&](auto index, const auto& layer, Batch<T>& r, Batch<T>& out) {
             if (steps == report.layers.size()) report.layers.emplace_back();
-            step(index, layer, trace, r, path, report.layers[steps++], out);
+            step(index, layer, trace, r, path, report.layers[steps++], out, previous);
         };
         detail::WalkExtras extras;
         detail::walk_backward(model_, trace, rt, ws_.walk, e.initial, pass, core, opt.keep_layers ? &e.layers : nullptr,
@@ -185,14 +186,27 @@ private:
             return run(Epsilon());
     }
 
+    /// The previous step's result, by its buffer. On a chain the walk hands that very buffer to
+    /// the next layer unchanged (hand_back swaps it in, LRP's activation step is the identity), so
+    /// its sum, the previous line's relevance_in, is the next line's relevance_out: one pass over
+    /// R per layer saved, the same bits (the same sum of the same buffer). A buffer that was added
+    /// to or copied is another buffer, or not the previous step's: its sum is taken.
+    struct PreviousStep {
+        const T* data = nullptr;
+        Eigen::Index rows = 0, cols = 0;
+        double sum = 0;
+    };
+
     /// Layer I's step: relevance at its input into `out`, its line of the report into `c`.
     /// `r` is the walk's own buffer, not read after this step: a pass-through step hands it on.
     template <class Index, class L>
     void step(Index, const L& layer, const Trace<T>& trace, Batch<T>& r, const std::vector<bool>& path,
-              LayerConservation& c, Batch<T>& out) const {
+              LayerConservation& c, Batch<T>& out, PreviousStep& previous) const {
         constexpr std::size_t i = Index::value;
         c.layer = layer.name;
-        c.relevance_out = static_cast<double>(r.sum());
+        const bool handed_on = r.data() == previous.data && r.rows() == previous.rows && r.cols() == previous.cols;
+        c.relevance_out = handed_on ? previous.sum : static_cast<double>(r.sum());
+        bool swapped = false;  // a pass-through step's `out` is r's buffer: the same sum
         c.bias_absorbed = 0;
         if constexpr (L::lrp == LrpPolicy::linear) {
             c.bias_absorbed = linear_step<i>(layer, trace, r, path, c.rule, out);
@@ -213,16 +227,21 @@ private:
             static_assert(L::lrp == LrpPolicy::pass_through);
             // Same values, same flat storage (a reshape back is the identity): the buffer itself
             // is handed on when `out` has its size from the previous walk (no copy, no allocation).
-            if (out.rows() == r.rows() && out.cols() == r.cols()) out.swap(r);
-            else out = r;
+            if (out.rows() == r.rows() && out.cols() == r.cols()) {
+                out.swap(r);
+                swapped = true;
+            } else {
+                out = r;
+            }
             c.rule = "pass-through";
         }
-        c.relevance_in = static_cast<double>(out.sum());
+        c.relevance_in = swapped ? c.relevance_out : static_cast<double>(out.sum());
         // The sum the report needs also detects NaN / Inf (scan only if it is not finite).
         if (!std::isfinite(c.relevance_in) && !out.allFinite())
             throw value_error(c.layer + ": non-finite relevance after rule " + c.rule +
                               " (check the inputs and weights, or use a larger epsilon)");
         c.stabilizer_lost = c.relevance_out - c.relevance_in - c.bias_absorbed;
+        previous = {out.data(), out.rows(), out.cols(), c.relevance_in};
     }
 
     using Base::model_;
